@@ -1,0 +1,1 @@
+"""Capstan core: the contracts, decisions and adapters that the Lambda handlers share."""

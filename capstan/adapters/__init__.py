@@ -1,0 +1,1 @@
+"""Adapters to AWS and the stores; each takes an injectable client."""

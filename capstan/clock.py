@@ -1,0 +1,9 @@
+"""The one place that reads the wall clock; the domain is handed `now` instead."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)

@@ -1,0 +1,1 @@
+"""Pure release decisions: no boto3, no environment, no clock reads."""

@@ -1,0 +1,176 @@
+"""Approval: per-approver signed links out by email, decisions in through the approval page."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from capstan.domain import approval as rules
+from capstan.errors import ApprovalRejected
+from capstan.models.common import Contract
+from capstan.models.release import ApprovalOutcome, ApprovalTaskInput
+from capstan.ports import Ports
+
+
+class ApprovalRequested(Contract):
+    release_id: str
+    approvers: list[str]
+    expires_at: int
+
+
+def request_approval(inp: ApprovalTaskInput, ports: Ports) -> ApprovalRequested:
+    """Open an approval round (holding the task token) and email each eligible approver their own link."""
+    state = inp.state
+    req = state.release.request
+    app = ports.app(req.app_id)
+    now = ports.clock()
+    approvers = [a for a in app.approval.approvers if a.id != req.pushed_by]
+    if len(approvers) < app.approval.required:
+        raise ApprovalRejected(f"{app.approval.required} approval(s) needed but only {len(approvers)} approver(s) did not push this release")
+    deadline = int(now.timestamp()) + state.release.timeouts.approval_s
+    expires = rules.link_expiry(int(now.timestamp()), app.approval.link_ttl_minutes * 60, deadline)
+    build, tests, scans = state.build, state.tests, state.scans
+    summary = {
+        "app": app.app_id, "track": req.track, "version": f"{build.version_name} ({build.version_code})",
+        "commit": req.commit, "ref": req.ref, "pushed_by": req.pushed_by,
+        "artifacts": [{"name": a.name, "sha256": a.sha256, "size": a.size} for a in build.artifacts],
+        "tests": tests.tests.model_dump() if tests else None, "test_duration_s": tests.duration_s if tests else None,
+        "scans": {"counts": scans.counts, "tools": scans.tools} if scans else None,
+        "native_compile": build.native_compile, "notes": build.notes,
+    }
+    digests = sorted(a.sha256 for a in build.artifacts)
+    ports.approvals.open_round(req.release_id, app.app_id, inp.task_token, app.approval.required, req.pushed_by,
+                               summary, digests, deadline, now)
+    kid, keys = ports.secrets.link_keys(ports.settings.link_key_secret_id)
+    for approver in approvers:
+        approval_id = uuid.uuid4().hex
+        claims = rules.LinkClaims(v=rules.LINK_VERSION, approval_id=approval_id, release_id=req.release_id,
+                                  approver=approver.id, expires_at=expires, kid=kid)
+        token, digest = rules.issue_link(claims, secrets.token_bytes(rules.SECRET_BYTES), keys[kid])
+        ports.approvals.add_link(approval_id, req.release_id, approver.id, digest, expires, now)
+        link = f"{ports.settings.approval_base_url.rstrip('/')}/a/{token}"
+        ports.notifier.send(f"Approve {app.app_id} {build.version_name} for {req.track}?",
+                            _email(summary, link, approver.id, expires), audience="approver", recipient=approver.id)
+    ports.ledger.append(req.release_id, "approval requested", now,
+                        {"approvers": [a.id for a in approvers], "required": app.approval.required, "expires_at": expires})
+    return ApprovalRequested(release_id=req.release_id, approvers=[a.id for a in approvers], expires_at=expires)
+
+
+def _email(summary: dict, link: str, approver: str, expires: int) -> str:
+    tests = summary["tests"] or {}
+    lines = [
+        f"Hello {approver},", "",
+        f"{summary['app']} {summary['version']} is ready for {summary['track']}.",
+        f"Commit {summary['commit'][:12]} on {summary['ref']}, pushed by {summary['pushed_by']}.",
+        f"Tests: {tests.get('passed', 0)} passed, {tests.get('failed', 0)} failed, {tests.get('skipped', 0)} skipped.",
+        f"Scans: {summary['scans']['counts'] if summary['scans'] else 'none'}.", "",
+        "Artifacts:", *[f"  {a['name']}  sha256:{a['sha256']}" for a in summary["artifacts"]], "",
+        "Review and decide (this link is yours alone and works once):", link, "",
+        f"The link expires at {expires} (Unix time). Opening it decides nothing; the page has the buttons.",
+    ]
+    return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """One request to the approval page, as the audit ledger records it."""
+
+    method: str
+    token: str
+    source_ip: str
+    user_agent: str
+    origin: str | None = None
+    decision: str | None = None
+    reason: str = ""
+    csrf: str = ""
+
+
+@dataclass(frozen=True)
+class PageResult:
+    status: int
+    view: str  # review | decided | expired | refused | done
+    message: str
+    summary: dict | None = None
+    csrf: str | None = None
+    approver: str | None = None
+
+
+def _audit(ports: Ports, attempt: Attempt, subject: str, result: str, why: str = "", approver: str | None = None) -> None:
+    ports.ledger.append(subject, f"approval {attempt.method} {result}", ports.clock(),
+                        {"why": why, "source_ip": attempt.source_ip, "user_agent": attempt.user_agent[:200],
+                         "decision": attempt.decision}, actor=approver)
+
+
+def handle_attempt(attempt: Attempt, ports: Ports) -> PageResult:
+    """Show (GET/HEAD) or decide (POST) one approval; every attempt leaves one ledger entry."""
+    now = ports.clock()
+    _, keys = ports.secrets.link_keys(ports.settings.link_key_secret_id)
+    try:
+        claims, secret = rules.verify_link(attempt.token, keys, int(now.timestamp()))
+    except rules.LinkRefused as exc:
+        _audit(ports, attempt, "approval#refused", "refused", exc.reason)
+        return PageResult(exc.status, "expired" if exc.status == 410 else "refused", exc.public)
+    link = ports.approvals.get(claims.approval_id)
+    rnd = ports.approvals.get(f"round#{claims.release_id}")
+    if not link or not rnd or link["release_id"] != claims.release_id or link["approver"] != claims.approver \
+            or link["secret_hash"] != rules.secret_hash(secret):
+        _audit(ports, attempt, "approval#refused", "refused", "link does not match a stored approval")
+        return PageResult(403, "refused", rules.REFUSED)
+    subject = claims.release_id
+    if link["status"] != "pending":
+        _audit(ports, attempt, subject, "refused", "already decided", claims.approver)
+        return PageResult(409, "decided", f"Already {link['status']} by {link['decided_by']} at {link['decided_at']}.", rnd["summary"])
+    if rnd["status"] != "pending":
+        _audit(ports, attempt, subject, "refused", f"round {rnd['status']}", claims.approver)
+        return PageResult(409, "decided", f"This release was already {rnd['status']}.", rnd["summary"])
+    app = ports.app(rnd["app_id"])
+    if (why := rules.refuse_approver(claims.approver, {a.id for a in app.approval.approvers}, rnd["pushed_by"])) is not None:
+        _audit(ports, attempt, subject, "refused", why, claims.approver)
+        return PageResult(403, "refused", rules.REFUSED)
+    csrf = rules.csrf_token(keys[claims.kid], claims.approval_id, secret)
+    if attempt.method != "POST":
+        _audit(ports, attempt, subject, "viewed", approver=claims.approver)
+        return PageResult(200, "review", "", rnd["summary"], csrf, claims.approver)
+    base = urlsplit(ports.settings.approval_base_url)
+    if attempt.origin != f"{base.scheme}://{base.netloc}":
+        _audit(ports, attempt, subject, "refused", f"origin {attempt.origin!r} is not the approval page's", claims.approver)
+        return PageResult(403, "refused", "This decision did not come from the approval page.")
+    if not rules.check_csrf(keys[claims.kid], claims.approval_id, secret, attempt.csrf):
+        _audit(ports, attempt, subject, "refused", "missing or wrong CSRF token", claims.approver)
+        return PageResult(403, "refused", "This decision did not come from the approval page.")
+    if attempt.decision not in ("approve", "reject") or (attempt.decision == "reject" and len(attempt.reason.strip()) < 3):
+        _audit(ports, attempt, subject, "refused", "decision must be approve, or reject with a reason", claims.approver)
+        return PageResult(400, "review", "Choose Approve, or Reject with a reason.", rnd["summary"], csrf, claims.approver)
+    decision = "approved" if attempt.decision == "approve" else "rejected"
+    if not ports.approvals.decide_link(claims.approval_id, rules.secret_hash(secret), decision, claims.approver, attempt.reason.strip()[:500], now):
+        fresh = ports.approvals.get(claims.approval_id) or {}
+        _audit(ports, attempt, subject, "refused", "lost the race", claims.approver)
+        return PageResult(409, "decided", f"Already {fresh.get('status')} by {fresh.get('decided_by')} at {fresh.get('decided_at')}.", rnd["summary"])
+    _audit(ports, attempt, subject, decision, attempt.reason.strip()[:500], claims.approver)
+    return PageResult(200, "done", _call_back(ports, claims.release_id, claims.approver, decision, attempt.reason.strip(), rnd["digests"]), rnd["summary"])
+
+
+def _call_back(ports: Ports, release_id: str, approver: str, decision: str, reason: str, digests: list[str]) -> str:
+    """After the decision is recorded: close the round when it is decided, and call the workflow back once."""
+    now = ports.clock()
+    if decision == "rejected":
+        rnd = ports.approvals.close_round(release_id, "rejected", now)
+        if rnd is None:
+            return "Your rejection is recorded; the release had already been decided."
+        ok = ports.workflow.fail(rnd["task_token"], ApprovalRejected.__name__, f"rejected by {approver}: {reason[:500]}")
+        return "Rejected. The release is stopped." if ok else "Rejected; the release had already expired."
+    rnd = ports.approvals.count_approval(release_id, approver)
+    if rnd is None:
+        return "Your approval is recorded; the release had already been decided."
+    if len(rnd["approved_by"]) < int(rnd["required"]):
+        return f"Approved. {int(rnd['required']) - len(rnd['approved_by'])} more approval(s) needed."
+    rnd = ports.approvals.close_round(release_id, "approved", now)
+    if rnd is None:
+        return "Your approval is recorded; the release had already been decided."
+    outcome = ApprovalOutcome(decision="approved", approved_by=list(rnd["approved_by"]), decided_at=now, artifact_digests=digests)
+    if not ports.workflow.succeed(rnd["task_token"], outcome.model_dump(mode="json")):
+        ports.ledger.append(release_id, "approval too late", now, {"why": "the approval step no longer waits"})
+        return "This approval came too late: the release has expired."
+    return "Approved. The release proceeds to the stores."

@@ -1,0 +1,133 @@
+"""Release steps up to approval: validate, build, and the two gates."""
+
+from __future__ import annotations
+
+from pydantic import ValidationError
+
+from capstan.domain import scan_gate, tests_gate
+from capstan.errors import BuildFailed, InvalidInput, ReleaseLocked, ScanGateFailed, TestGateFailed
+from capstan.models.common import Contract, first_error
+from capstan.models.events import BuildStateChange
+from capstan.models.release import BuildManifest, BuildSummary, BuiltRelease, ReleaseRequest, ScanDecision, BuildTaskInput, TestDecision, Timeouts, ValidatedRelease
+from capstan.ports import Ports
+from capstan.steps.intake import Started
+
+MANIFEST_MAX_BYTES = 1024 * 1024
+
+
+class ValidateInput(Contract):
+    request: ReleaseRequest
+
+
+class ValidateOutput(Contract):
+    release: ValidatedRelease
+
+
+def lock_id(app_id: str, track: str) -> str:
+    return f"release#{app_id}#{track}"
+
+
+def validate_release(inp: ValidateInput, ports: Ports) -> ValidateOutput:
+    """Check the request against the app config, take the per-app-and-track lock, record the start."""
+    req = inp.request
+    app = ports.app(req.app_id)
+    if not app.releases_ref(req.ref):
+        raise InvalidInput(f"ref: {req.ref} is not a release ref of {app.app_id}")
+    timeouts = Timeouts(build_s=app.build.timeout_minutes * 60 + 300, approval_s=app.approval.link_ttl_minutes * 60)
+    lease = timeouts.build_s + timeouts.approval_s + 6 * 3600
+    lid = lock_id(req.app_id, req.track)
+    if not ports.locks.acquire(lid, owner=req.release_id, now=ports.clock(), lease_s=lease):
+        raise ReleaseLocked(f"release {ports.locks.holder(lid)} of {req.app_id} ({req.track}) is in flight")
+    ports.releases.put_new(req.app_id, req.release_id, ports.clock(),
+                           {"commit": req.commit, "ref": req.ref, "pushed_by": req.pushed_by, "track": req.track})
+    ports.ledger.append(req.release_id, "release started", ports.clock(), {"commit": req.commit, "ref": req.ref}, actor=req.pushed_by)
+    return ValidateOutput(release=ValidatedRelease(request=req, lock_id=lid, timeouts=timeouts))
+
+
+class BuildStarted(Contract):
+    build_id: str
+
+
+def start_build(inp: BuildTaskInput, ports: Ports) -> BuildStarted:
+    """Start the build; its task token is kept in the builds table, keyed by build id."""
+    req = inp.state.release.request
+    app = ports.app(req.app_id)
+    build_id = ports.builds.start(app.build.project, req.commit, app.build.buildspec, req.release_id, app.build.timeout_minutes)
+    ports.build_callbacks.remember(build_id, req.release_id, req.app_id, req.commit, inp.task_token, ports.clock(),
+                                   ttl_s=inp.state.release.timeouts.build_s + 86400)
+    ports.ledger.append(req.release_id, "build started", ports.clock(), {"build_id": build_id, "project": app.build.project})
+    return BuildStarted(build_id=build_id)
+
+
+def build_finished(event: BuildStateChange, ports: Ports) -> Started:
+    """Call back the release that waits for this build, once; repeats and late events change nothing."""
+    d = event.detail
+    waiting = ports.build_callbacks.claim(d.short_build_id, d.build_status, ports.clock())
+    if waiting is None:
+        ports.ledger.append(f"build#{d.short_build_id}", "build event ignored", ports.clock(),
+                            {"event_id": event.id, "status": d.build_status, "why": "unknown build or already answered"},
+                            entry_key=f"event#{event.id}")
+        return Started(status="duplicate", reason=f"build {d.short_build_id} is unknown or already answered")
+    release_id, token = waiting["release_id"], waiting["task_token"]
+    try:
+        if d.build_status != "SUCCEEDED":
+            raise BuildFailed(f"build {d.short_build_id} ended {d.build_status}")
+        manifest = _manifest(ports, d.short_build_id)
+        if manifest.commit != waiting["commit"]:
+            raise BuildFailed(f"build manifest is for commit {manifest.commit[:12]}, not {waiting['commit'][:12]}")
+        if manifest.status != "SUCCEEDED":
+            raise BuildFailed(f"build manifest says {manifest.status}")
+    except (BuildFailed, InvalidInput) as exc:
+        ports.ledger.append(release_id, "build failed", ports.clock(), {"build_id": d.short_build_id, "error": str(exc)},
+                            entry_key=f"event#{event.id}")
+        ports.workflow.fail(token, BuildFailed.__name__, str(exc))
+        return Started(status="refused", execution_name=release_id, reason=str(exc))
+    summary = BuildSummary(build_id=d.short_build_id, status="SUCCEEDED", version_name=manifest.version_name,
+                           version_code=manifest.version_code, artifacts=manifest.artifacts, reports=manifest.reports,
+                           native_compile=manifest.native_compile, notes=manifest.notes)
+    ports.releases.update(waiting["app_id"], release_id, ports.clock(), version_name=manifest.version_name,
+                          version_code=manifest.version_code, build_id=d.short_build_id)
+    ports.ledger.append(release_id, "build succeeded", ports.clock(),
+                        {"build_id": d.short_build_id, "version": manifest.version_name,
+                         "artifacts": {a.name: a.sha256 for a in manifest.artifacts}}, entry_key=f"event#{event.id}")
+    ports.workflow.succeed(token, summary.model_dump(mode="json"))
+    return Started(status="started", execution_name=release_id)
+
+
+def _manifest(ports: Ports, build_id: str) -> BuildManifest:
+    raw = ports.artifacts.read(f"builds/{build_id}/manifest.json", MANIFEST_MAX_BYTES)
+    try:
+        return BuildManifest.model_validate_json(raw)
+    except ValidationError as exc:
+        raise InvalidInput(f"build manifest {first_error(exc)}") from None
+
+
+def evaluate_tests(inp: BuiltRelease, ports: Ports) -> TestDecision:
+    """Count the JUnit reports of the build and apply the app's test policy."""
+    req = inp.release.request
+    totals = tests_gate.JUnitTotals()
+    for report in (r for r in inp.build.reports if r.format == "JUNITXML"):
+        data = ports.artifacts.read(report.key, tests_gate.MAX_REPORT_BYTES)
+        totals.add(tests_gate.parse_junit(data, report.key.rsplit("/", 1)[-1]))
+    decision = tests_gate.decide(totals, ports.app(req.app_id).tests)
+    ports.ledger.append(req.release_id, f"test gate {decision.decision}", ports.clock(), decision.model_dump(mode="json"))
+    if decision.decision == "fail":
+        raise TestGateFailed("; ".join(decision.reasons))
+    return decision
+
+
+def evaluate_scans(inp: BuiltRelease, ports: Ports) -> ScanDecision:
+    """Read every SARIF report of the build and apply the app's scan policy (a missing scanner fails closed)."""
+    req = inp.release.request
+    tools, findings = [], []
+    for report in (r for r in inp.build.reports if r.format == "SARIF"):
+        data = ports.artifacts.read(report.key, scan_gate.MAX_SARIF_BYTES)
+        run_tools, run_findings = scan_gate.parse_sarif(data, report.key.rsplit("/", 1)[-1])
+        tools += run_tools
+        findings += run_findings
+    decision = scan_gate.decide(findings, tools, ports.app(req.app_id).scans)
+    ports.ledger.append(req.release_id, f"scan gate {decision.decision}", ports.clock(),
+                        {"counts": decision.counts, "tools": decision.tools, "reasons": decision.reasons})
+    if decision.decision == "fail":
+        raise ScanGateFailed("; ".join(decision.reasons))
+    return decision

@@ -1,0 +1,54 @@
+"""Approval API: GET and HEAD show the release behind a link; only a POST from the page, with its CSRF token, decides."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qs
+
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+
+from capstan.approval_page import render
+from capstan.observability import logger, metrics, tracer
+from capstan.ports import Ports, default_ports
+from capstan.steps.approval import Attempt, handle_attempt
+
+app = APIGatewayRestResolver()
+_PORTS: list[Ports] = []
+
+
+def _attempt(method: str, token: str) -> Attempt:
+    event = app.current_event
+    headers = {k.lower(): v for k, v in (event.headers or {}).items()}
+    form = parse_qs(event.decoded_body or "", max_num_fields=10) if method == "POST" else {}
+    field = lambda name: (form.get(name) or [""])[0][:600]  # noqa: E731
+    return Attempt(method=method, token=token, source_ip=event.request_context.identity.source_ip or "",
+                   user_agent=headers.get("user-agent", ""), origin=headers.get("origin"),
+                   decision=field("decision") or None, reason=field("reason"), csrf=field("csrf"))
+
+
+def _respond(method: str, token: str) -> Response:
+    result = handle_attempt(_attempt(method, token), _PORTS[-1] if _PORTS else default_ports())
+    body, headers = render(result, f"{app.current_event.request_context.stage and ''}/a/{token}")
+    return Response(status_code=result.status, headers=headers, body="" if method == "HEAD" else body)
+
+
+@app.get("/a/<token>")
+def show(token: str) -> Response:
+    return _respond("GET", token)
+
+
+@app.head("/a/<token>")
+def head(token: str) -> Response:
+    return _respond("HEAD", token)
+
+
+@app.post("/a/<token>")
+def decide(token: str) -> Response:
+    return _respond("POST", token)
+
+
+@logger.inject_lambda_context(log_event=False, clear_state=True)
+@tracer.capture_lambda_handler(capture_response=False)
+@metrics.log_metrics
+def handler(event: dict, context: object, ports: Ports | None = None) -> dict:
+    _PORTS[:] = [ports] if ports else []
+    return app.resolve(event, context)

@@ -1,0 +1,7 @@
+"""Evaluate scans: apply the app's scan policy to the build's SARIF reports."""
+
+from capstan.entry import task
+from capstan.models.release import BuiltRelease
+from capstan.steps.release import evaluate_scans
+
+handler = task(BuiltRelease)(evaluate_scans)

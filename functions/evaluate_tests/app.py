@@ -1,0 +1,7 @@
+"""Evaluate tests: apply the app's test policy to the build's JUnit reports."""
+
+from capstan.entry import task
+from capstan.models.release import BuiltRelease
+from capstan.steps.release import evaluate_tests
+
+handler = task(BuiltRelease)(evaluate_tests)
