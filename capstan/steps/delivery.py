@@ -57,12 +57,10 @@ def advance_rollout(inp: RollingRelease, ports: Ports) -> RolloutProgress:
     refs = {u.store: u.store_ref for u in inp.uploads}
     ports.google_play.set_rollout(app.android.package_name, app.android.track, int(refs["google_play"]), step.fraction,
                                   f"{inp.build.version_name} ({inp.build.version_code})")
-    record = ports.releases.get(req.app_id, req.release_id) or {}
     if step.step == 0:
+        # Apple paces a phased release itself (7 days); it stays pausable for a rollback all that time.
         phased_id = ports.app_store.start_phased_release(refs["app_store"])
         ports.releases.update(req.app_id, req.release_id, ports.clock(), phased_release_id=phased_id)
-    elif step.complete and record.get("phased_release_id"):
-        ports.app_store.set_phased_release_state(record["phased_release_id"], "COMPLETE")
     ports.live_update.set_channel(app.live_update.app_id, app.live_update.channel, refs["live_update"], rollout.live_update_percent(step.fraction))
     ports.releases.update(req.app_id, req.release_id, ports.clock(), rollout_fraction=step.fraction)
     ports.ledger.append(req.release_id, "rollout advanced", ports.clock(), step.model_dump())

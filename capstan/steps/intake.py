@@ -83,7 +83,7 @@ def start_rollback(event: AlarmStateChange | OnCallRollback, ports: Ports) -> St
         if app is None:
             return _refuse(ports, event.id, "rollback", f"alarm {d.alarm_name} belongs to no configured app")
         # Dedupe by alarm and state-change time: a repeated delivery names the same execution.
-        key, trigger, who, reason, release = f"{d.alarm_name}|{d.state.timestamp.isoformat()}", "alarm", f"alarm:{d.alarm_name}", d.state.reason or "alarm", None
+        key, trigger, who, reason, release = f"{d.alarm_name}|{d.state.timestamp.isoformat()}", "alarm", "cloudwatch-alarm", d.state.reason or "alarm", None
         alarm_name = d.alarm_name
     else:
         d = event.detail

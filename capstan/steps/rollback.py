@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from capstan.domain import rollback as rules
-from capstan.errors import RollbackLocked, RollbackRefused
+from capstan.errors import RollbackLocked, RollbackRefused, StoreRejected
 from capstan.models.common import Contract
 from capstan.models.release import Notification
 from capstan.models.rollback import LockRef, PlannedRollback, RecordRollbackInput, RollbackPlan, RollbackRequest, StoreAction
@@ -81,7 +81,13 @@ def pause_app_store(inp: PlanInput, ports: Ports) -> StoreAction:
     p = inp.plan
     if not p.phased_release_id:
         return StoreAction(store="app_store", action="none", version=p.version_name, detail="no phased release had started")
-    ports.app_store.set_phased_release_state(p.phased_release_id, "PAUSED")
+    try:
+        ports.app_store.set_phased_release_state(p.phased_release_id, "PAUSED")
+    except StoreRejected as exc:
+        if getattr(exc, "status", None) != 409:
+            raise
+        # A completed phased release cannot be paused: only a higher build of the old code helps now.
+        return StoreAction(store="app_store", action="none", version=p.version_name, detail=f"not pausable: {exc}"[:300])
     return StoreAction(store="app_store", action="pause", version=p.version_name)
 
 
