@@ -7,6 +7,8 @@
   timeouts are not, since they bound real local work.
 - CodeBuild: moto records a started build but runs nothing; a hook hands it to the
   local build runner.
+- SendTaskFailure: moto's response layer drops the `cause`; the patch passes it on, as
+  Step Functions does.
 """
 
 from __future__ import annotations
@@ -20,6 +22,8 @@ from typing import Any, Callable
 
 from moto.awslambda.models import LambdaFunction
 from moto.codebuild.models import CodeBuildBackend
+from moto.core.responses import EmptyResult
+from moto.stepfunctions.responses import StepFunctionResponse
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.common.timeouts.timeout import TimeoutSecondsPath
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
@@ -99,6 +103,12 @@ def _start_build(self: CodeBuildBackend, project_name: str, source_version: str 
     return build
 
 
+def _send_task_failure(self: StepFunctionResponse) -> Any:
+    self.stepfunction_backend.send_task_failure(self._get_param("taskToken"), error=self._get_param("error"),
+                                                cause=self._get_param("cause"))
+    return EmptyResult()
+
+
 def install() -> Patches:
     """Patch moto once; later calls only return the shared state."""
     with PATCHES.lock:
@@ -108,6 +118,8 @@ def install() -> Patches:
             _ORIGINALS["retrier_time"] = retrier_decl.time
             _ORIGINALS["timeout_path"] = TimeoutSecondsPath._eval_seconds
             _ORIGINALS["start_build"] = CodeBuildBackend.start_build
+            _ORIGINALS["send_task_failure"] = StepFunctionResponse.send_task_failure
+            StepFunctionResponse.send_task_failure = _send_task_failure
             LambdaFunction._invoke_lambda = _invoke_lambda
             WaitFunction._wait_interval = _wait_interval
             retrier_decl.time = _ScaledTime()

@@ -38,6 +38,7 @@ from capstan_local.sims import StoreSimulators
 ACCOUNT, REGION = "123456789012", "us-east-1"
 PREFIX = "capstan"
 APPROVAL_TIMEOUT_PATH = "$.release.timeouts.approval_s"
+BUILD_TIMEOUT_PATH = "$.release.timeouts.build_s"
 Progress = Callable[[str], None]
 
 
@@ -56,11 +57,14 @@ class LocalStack:
         Scratch space for builds and the handlers' log.
     sources : dict
         Repository name -> directory the local build runner builds (default: `examples/<repository>`).
+    run_builds, scale_build_timeout : bool
+        Tests of a build that never reports turn builds off and scale the build timeout too.
     """
 
     def __init__(self, *, time_scale: float = 0.001, state_dir: Path | None = None, apps_config: Path | None = None,
                  sources: dict[str, Path] | None = None, on_progress: Progress | None = None,
-                 approval_port: int = 0, seed_baseline: bool = True):
+                 approval_port: int = 0, seed_baseline: bool = True, run_builds: bool = True,
+                 scale_build_timeout: bool = False):
         self.time_scale = time_scale
         self.state_dir = Path(state_dir or ROOT / ".capstan")
         self.apps_config = Path(apps_config or ROOT / "config" / "apps.json")
@@ -68,6 +72,8 @@ class LocalStack:
         self.sources = {a.repository: ROOT / "examples" / a.repository for a in self.catalog.apps} | (sources or {})
         self.on_progress = on_progress or (lambda _m: None)
         self.seed_baseline = seed_baseline
+        self.run_builds = run_builds
+        self.scaled_timeout_paths = {APPROVAL_TIMEOUT_PATH} | ({BUILD_TIMEOUT_PATH} if scale_build_timeout else set())
         self._approval_port = approval_port
         self._handlers: dict[str, Callable[..., Any]] = {}
         self._builds: list[threading.Thread] = []
@@ -90,7 +96,7 @@ class LocalStack:
         self._mock.start()
         patches = install()
         patches.invoke, patches.time_scale = self.invoke, self.time_scale
-        patches.scaled_timeout_paths = frozenset({APPROVAL_TIMEOUT_PATH})
+        patches.scaled_timeout_paths = frozenset(self.scaled_timeout_paths)
         patches.on_build_started = self._on_build_started
         self.sims = StoreSimulators().start()
         self.approval = ApprovalServer(lambda event: self.invoke("approval_api", event), port=self._approval_port).start()
@@ -227,6 +233,8 @@ class LocalStack:
     # --- builds ------------------------------------------------------------------------
 
     def _on_build_started(self, build: dict[str, Any]) -> None:
+        if not self.run_builds:
+            return  # a build that never reports: the release's build step must time out
         project = build["projectName"]
         app = next(a for a in self.catalog.apps if a.build.project == project)
         source = self.sources[app.repository]

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from datetime import datetime, timezone
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, StringConstraints
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, StringConstraints
 
 CommitSha = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{40}$")]
 Sha256 = Annotated[str, StringConstraints(pattern=r"^[0-9a-f]{64}$")]
@@ -72,11 +73,15 @@ def check_ref_name(name: str) -> str:
 RefName = Annotated[str, AfterValidator(check_ref_name)]
 
 
+def _text(value: Any) -> str:
+    return value if isinstance(value, str) else json.dumps(value, default=str)
+
+
 class ErrorInfo(Lenient):
-    """What a Catch puts at `$.error`."""
+    """What a Catch puts at `$.error` (a task failure's Cause may arrive as an object)."""
 
     error: str = Field(alias="Error")
-    cause: str = Field(default="", alias="Cause")
+    cause: Annotated[str, BeforeValidator(_text)] = Field(default="", alias="Cause")
 
 
 def first_error(exc) -> str:  # noqa: ANN001 - a pydantic ValidationError

@@ -149,28 +149,29 @@ def handle_attempt(attempt: Attempt, ports: Ports) -> PageResult:
         _audit(ports, attempt, subject, "refused", "lost the race", claims.approver)
         return PageResult(409, "decided", f"Already {fresh.get('status')} by {fresh.get('decided_by')} at {fresh.get('decided_at')}.", rnd["summary"])
     _audit(ports, attempt, subject, decision, attempt.reason.strip()[:500], claims.approver)
-    return PageResult(200, "done", _call_back(ports, claims.release_id, claims.approver, decision, attempt.reason.strip(), rnd["digests"]), rnd["summary"])
+    status, message = _call_back(ports, claims.release_id, claims.approver, decision, attempt.reason.strip(), rnd["digests"])
+    return PageResult(status, "done" if status == 200 else "expired", message, rnd["summary"])
 
 
-def _call_back(ports: Ports, release_id: str, approver: str, decision: str, reason: str, digests: list[str]) -> str:
+def _call_back(ports: Ports, release_id: str, approver: str, decision: str, reason: str, digests: list[str]) -> tuple[int, str]:
     """After the decision is recorded: close the round when it is decided, and call the workflow back once."""
     now = ports.clock()
     if decision == "rejected":
         rnd = ports.approvals.close_round(release_id, "rejected", now)
         if rnd is None:
-            return "Your rejection is recorded; the release had already been decided."
+            return 409, "Your rejection is recorded; the release had already been decided."
         ok = ports.workflow.fail(rnd["task_token"], ApprovalRejected.__name__, f"rejected by {approver}: {reason[:500]}")
-        return "Rejected. The release is stopped." if ok else "Rejected; the release had already expired."
+        return (200, "Rejected. The release is stopped.") if ok else (410, "Rejected; the release had already expired.")
     rnd = ports.approvals.count_approval(release_id, approver)
     if rnd is None:
-        return "Your approval is recorded; the release had already been decided."
+        return 409, "Your approval is recorded; the release had already been decided."
     if len(rnd["approved_by"]) < int(rnd["required"]):
-        return f"Approved. {int(rnd['required']) - len(rnd['approved_by'])} more approval(s) needed."
+        return 200, f"Approved. {int(rnd['required']) - len(rnd['approved_by'])} more approval(s) needed."
     rnd = ports.approvals.close_round(release_id, "approved", now)
     if rnd is None:
-        return "Your approval is recorded; the release had already been decided."
+        return 409, "Your approval is recorded; the release had already been decided."
     outcome = ApprovalOutcome(decision="approved", approved_by=list(rnd["approved_by"]), decided_at=now, artifact_digests=digests)
     if not ports.workflow.succeed(rnd["task_token"], outcome.model_dump(mode="json")):
         ports.ledger.append(release_id, "approval too late", now, {"why": "the approval step no longer waits"})
-        return "This approval came too late: the release has expired."
-    return "Approved. The release proceeds to the stores."
+        return 410, "This approval came too late: the release has expired."
+    return 200, "Approved. The release proceeds to the stores."

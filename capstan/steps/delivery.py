@@ -92,6 +92,9 @@ def record_release(inp: RecordReleaseInput, ports: Ports) -> Notification:
     elif req is not None and ports.releases.get(req.app_id, req.release_id):
         ports.releases.update(req.app_id, req.release_id, now, status=_STATUS[inp.outcome], finished_at=now.isoformat(),
                               error=error or inp.outcome)
+    if req is not None and inp.outcome != "succeeded":
+        # Links still in inboxes now show the outcome instead of offering a decision.
+        ports.approvals.close_round(req.release_id, inp.outcome, now)
     if req is not None:
         # Only our own lock: a request refused because another release holds it leaves that lock alone.
         ports.locks.release(lock_id(req.app_id, req.track), owner=req.release_id)

@@ -1,0 +1,44 @@
+# Capstan: `make demo` runs a whole release on the embedded local stack; `make test` runs every test.
+# Both create the virtual environment (.venv) on first use.
+
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+.PHONY: demo test unit integration e2e infra-tests synth bench lint clean dev
+
+$(STAMP): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@$(PY) -m pip install --quiet --disable-pip-version-check --upgrade pip
+	@$(PY) -m pip install --quiet --disable-pip-version-check -e '.[cdk,dev]'
+	@rm -f $(VENV)/.installed-* && touch $@
+
+dev: $(STAMP)
+
+demo: $(STAMP)
+	@$(VENV)/bin/capstan demo
+
+test: $(STAMP)
+	@$(PY) -m pytest -n 2 --dist loadgroup tests
+
+unit: $(STAMP)
+	@$(PY) -m pytest tests/unit
+
+integration: $(STAMP)
+	@$(PY) -m pytest tests/integration
+
+e2e: $(STAMP)
+	@$(PY) -m pytest tests/e2e
+
+infra-tests: $(STAMP)
+	@$(PY) -m pytest tests/infra
+
+synth: $(STAMP)
+	@$(PY) app.py
+
+bench: $(STAMP)
+	@$(PY) -m capstan_local.bench
+
+clean:
+	rm -rf $(VENV) .capstan cdk.out infra/.build

@@ -1,0 +1,42 @@
+"""Shared fixtures and the end-to-end state-coverage report."""
+
+import pytest
+
+import state_coverage
+from helpers import load_event
+
+
+@pytest.fixture
+def event():
+    return load_event
+
+
+def _worker(config):
+    return getattr(config, "workerinput", {}).get("workerid")
+
+
+def pytest_sessionstart(session):
+    if _worker(session.config) is None:
+        state_coverage.reset()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    worker = _worker(session.config)
+    if worker is not None:
+        state_coverage.save(worker)
+        return
+    whole_suite = not session.config.getoption("keyword") and not session.config.getoption("markexpr")
+    entered_any = any(state_coverage.merged().values())
+    if whole_suite and entered_any and exitstatus == 0 and any(state_coverage.missing().values()):
+        session.exitstatus = 1  # a state no e2e test enters is a state nobody has seen work
+
+
+def pytest_terminal_summary(terminalreporter):
+    merged = state_coverage.merged()
+    if not any(merged.values()):
+        return
+    terminalreporter.section("state coverage (e2e)")
+    for flow, missing in state_coverage.missing().items():
+        total = len(state_coverage.DEFINED[flow])
+        terminalreporter.write_line(f"{flow}.asl.json: {total - len(missing)}/{total} states entered"
+                                    + (f"; never entered: {', '.join(missing)}" if missing else ""))
