@@ -49,8 +49,8 @@ def _summary(summary: dict) -> str:
     return f"<table>{body}</table><h2>Artifacts</h2><table>{arts}</table>{note}"
 
 
-def render(result: PageResult, action: str) -> tuple[str, dict[str, str]]:
-    """The page for a result, and its headers; `action` is the form's own path."""
+def render(result: PageResult) -> tuple[str, dict[str, str]]:
+    """The page for a result, and its headers."""
     nonce = secrets.token_urlsafe(16)
     parts = [f"<!doctype html><html lang=en><head><meta charset=utf-8>",
              '<meta name=viewport content="width=device-width,initial-scale=1">',
@@ -60,7 +60,8 @@ def render(result: PageResult, action: str) -> tuple[str, dict[str, str]]:
         if result.message:
             parts.append(f'<p class="msg" role="alert">{escape(result.message)}</p>')
         parts.append(_summary(result.summary or {}))
-        parts.append(f'<form method=post action="{escape(action)}"><input type=hidden name=csrf value="{escape(result.csrf or "")}">'
+        # No action attribute: the form posts back to the link itself, whatever stage prefix the API has.
+        parts.append(f'<form method=post><input type=hidden name=csrf value="{escape(result.csrf or "")}">'
                      '<p><label for=reason>Reason (required to reject)</label><textarea id=reason name=reason maxlength=500></textarea></p>'
                      '<button class=approve name=decision value=approve type=submit>Approve</button>'
                      '<button class=reject name=decision value=reject type=submit>Reject</button></form>')

@@ -18,8 +18,13 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from capstan.errors import InvalidInput
 from capstan.models.common import first_error
+from capstan.models.events import MAX_EVENT_BYTES
 from capstan.observability import logger, metrics, tracer
 from capstan.ports import Ports, default_ports
+
+
+# EventBridge caps an entry at 256 KB and Step Functions a state at 256 KB: nothing legitimate is larger.
+MAX_INPUT_BYTES = MAX_EVENT_BYTES
 
 
 def input_digest(event: Any) -> str:
@@ -50,6 +55,9 @@ def task(model: Any, on_invalid: Literal["raise", "return"] = "raise") -> Callab
             ports = ports or default_ports()
             logger.append_keys(step=function)
             try:
+                size = len(json.dumps(event, default=str))
+                if size > MAX_INPUT_BYTES:
+                    raise InvalidInput(f"event: {size} bytes is over the {MAX_INPUT_BYTES}-byte limit")
                 try:
                     parsed = adapter.validate_python(event)
                 except ValidationError as exc:

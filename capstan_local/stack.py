@@ -3,7 +3,6 @@ simulators, the build runner, the event router, the approval page and the outbox
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import importlib
 import io
@@ -165,7 +164,7 @@ class LocalStack:
         self.outbox = Outbox(sqs, queue, recipients)
         sm = self.client("secretsmanager")
         sm.create_secret(Name=env["CAPSTAN_LINK_KEY_SECRET_ID"], SecretString=json.dumps(
-            {"current": "k1", "keys": {"k1": base64.b64encode(secrets.token_bytes(32)).decode()}}))
+            {"current": "k1", "k1": secrets.token_urlsafe(48)}))
         sm.create_secret(Name=env["CAPSTAN_STORE_SECRET_ID"], SecretString=json.dumps(
             {store: self.sims.token for store in ("google_play", "app_store", "live_update")}))
         role = self.client("iam").create_role(RoleName=f"{PREFIX}-local", AssumeRolePolicyDocument="{}")["Role"]["Arn"]

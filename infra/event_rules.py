@@ -13,6 +13,7 @@ from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
 from capstan.rules import ALL_RULES, EventRule
+from infra import construct_id
 from infra.nag import acknowledge
 
 # EventBridge keeps retrying a target for up to a day (the redelivery window the idempotency expiry covers).
@@ -22,10 +23,6 @@ DLQ_RETENTION = Duration.days(14)
 
 DLQ_REASON = ("This queue is itself a dead-letter queue: nothing consumes it automatically, its depth is alarmed, "
               "and an operator inspects and redrives its messages.")
-
-
-def construct_id(name: str) -> str:
-    return "".join(part.capitalize() for part in name.replace("_", "-").split("-"))
 
 
 def event_pattern(pattern: dict[str, Any]) -> events.EventPattern:

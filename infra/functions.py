@@ -15,12 +15,15 @@ from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 from capstan.workflow import ALL_FUNCTIONS, RELEASE_ASL, ROLLBACK_ASL, handler_path, placeholder
+from infra import construct_id
 from infra.access import Granted, check_complete, statements
 from infra.asset import stage_lambda_asset
 from infra.nag import acknowledge
 
 RUNTIME = lambda_.Runtime.PYTHON_3_12
-# Powertools for AWS Lambda (Python) v3, public layer built for Python 3.12 on arm64 (brings pydantic v2).
+# Powertools for AWS Lambda (Python) v3, the public layer built for Python 3.12 on arm64 (it brings pydantic v2).
+# Pinned: the newest version its documentation listed when this was written; it cannot be checked offline, so
+# confirm it (`aws lambda get-layer-version-by-arn`) when moving it or before a first deploy.
 POWERTOOLS_LAYER_VERSION = 27
 POWERTOOLS_LAYER_ARN = ("arn:${AWS::Partition}:lambda:${AWS::Region}:017000801446:layer:"
                         f"AWSLambdaPowertoolsPythonV3-python312-arm64:{POWERTOOLS_LAYER_VERSION}")
@@ -33,6 +36,8 @@ DEFAULT_TIMEOUT_S = 60
 API_TIMEOUT_S = 29
 API_FUNCTIONS = ("approval_api",)
 
+_RUNTIME_REASON = ("Python 3.12 is the runtime the pinned Powertools v3 layer (python312-arm64, which carries "
+                   "pydantic v2's compiled core) is built for; the runtime moves together with the layer ARN.")
 _PLACEHOLDER = re.compile(r"^\$\{(\w+)\}$")
 
 
@@ -79,15 +84,15 @@ class CapstanFunctions(Construct):
         self.functions: dict[str, lambda_.Function] = {}
         self.roles: dict[str, iam.Role] = {}
         for name in ALL_FUNCTIONS:
-            construct_id = "".join(part.capitalize() for part in name.split("_"))
-            role = iam.Role(self, f"{construct_id}Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            cid = construct_id(name)
+            role = iam.Role(self, f"{cid}Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
                             description=f"Capstan {name}: only what its step touches")
             for statement in statements(name, granted):
                 role.add_to_policy(statement)
-            log_group = logs.LogGroup(self, f"{construct_id}Logs", retention=LOG_RETENTION, encryption_key=key)
+            log_group = logs.LogGroup(self, f"{cid}Logs", retention=LOG_RETENTION, encryption_key=key)
             log_group.grant_write(role)
             fn = lambda_.Function(
-                self, construct_id,
+                self, cid,
                 code=code, handler=handler_path(name), runtime=RUNTIME, architecture=lambda_.Architecture.ARM_64,
                 layers=[layer], memory_size=MEMORY_MB, timeout=Duration.seconds(timeout_s(name, from_asl)),
                 tracing=lambda_.Tracing.ACTIVE, log_group=log_group, role=role,
@@ -101,10 +106,3 @@ class CapstanFunctions(Construct):
                         "which have no resource-level permissions.")
             acknowledge(fn, "AwsSolutions-L1", _RUNTIME_REASON)
             acknowledge(fn, "Serverless-LambdaLatestVersion", _RUNTIME_REASON)
-
-    def arns(self) -> dict[str, str]:
-        return {name: fn.function_arn for name, fn in self.functions.items()}
-
-
-_RUNTIME_REASON = ("Python 3.12 is the runtime the pinned Powertools v3 layer (python312-arm64, which carries "
-                   "pydantic v2's compiled core) is built for; the runtime moves together with the layer ARN.")

@@ -10,13 +10,11 @@ from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
+from infra import construct_id
+
 # Not `capstan-`: alarms with that prefix are release alarms, and one going to ALARM starts a rollback.
 ALARM_PREFIX = "CapstanOps-"
 PERIOD = Duration.minutes(5)
-
-
-def _camel(name: str) -> str:
-    return "".join(part.capitalize() for part in name.replace("_", "-").split("-"))
 
 
 class Monitoring(Construct):
@@ -27,10 +25,10 @@ class Monitoring(Construct):
         self.alarms: list[cloudwatch.Alarm] = []
         for name, queue in dead_letter_queues.items():
             metric = queue.metric_approximate_number_of_messages_visible(period=Duration.minutes(1), statistic="Maximum")
-            self._alarm(f"{_camel(name)}DeadLetters", metric,
+            self._alarm(f"{construct_id(name)}DeadLetters", metric,
                         f"Messages are waiting in the {name} dead-letter queue: something Capstan should have handled was not.")
         for name, machine in state_machines.items():
-            self._alarm(f"{_camel(name)}ExecutionsFailed", machine.metric_failed(period=PERIOD, statistic="Sum"),
+            self._alarm(f"{construct_id(name)}ExecutionsFailed", machine.metric_failed(period=PERIOD, statistic="Sum"),
                         f"A {name} execution ended in a Fail state (a failed gate, a rejection, a refusal or an error): "
                         "the ledger and the execution history say which.")
         self.dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name="Capstan")

@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 
-from aws_cdk import ArnFormat, CfnParameter, Duration, RemovalPolicy, SecretValue, Stack
+from aws_cdk import ArnFormat, CfnOutput, CfnParameter, Duration, RemovalPolicy, SecretValue, Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -15,6 +15,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_s3 as s3
 from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
 
@@ -22,7 +23,7 @@ from capstan.adapters.stores import app_store, google_play, live_update
 from capstan.config import AppCatalog, load_catalog
 from capstan.rules import ALARM_NAME_PREFIX, ALL_RULES
 from capstan.settings import Settings, env_names
-from capstan.tables import ALL_TABLES, LEDGER, RELEASES
+from capstan.tables import ALL_TABLES, LEDGER, RELEASES, TableSchema
 from capstan.workflow import RELEASE_ASL, RELEASE_TASKS, ROLLBACK_ASL, ROLLBACK_TASKS, ROOT, TOPIC_PLACEHOLDER, placeholder
 from infra.access import BUILD_PROJECT_PREFIX, Granted, wildcard_findings
 from infra.api import ApprovalApi
@@ -70,11 +71,12 @@ class CapstanStack(Stack):
             description="Capstan store API credentials, one entry per store; set by an operator after deploy",
             secret_object_value={store: SecretValue.unsafe_plain_text("")
                                  for store in (app_store.STORE, google_play.STORE, live_update.STORE)})
-        for secret, reason in ((self.link_keys, "Link keys rotate by adding a key id and moving `current`; the previous key "
-                                               "must keep verifying until its links expire, which single-value rotation cannot do."),
-                               (self.store_credentials, "Store credentials are issued by Apple, Google and the live-update "
-                                                        "vendor and are rotated in their consoles, then put here.")):
-            acknowledge(secret, "AwsSolutions-SMG4", reason)
+        acknowledge(self.link_keys, "AwsSolutions-SMG4",
+                    "Link keys rotate by adding a key id and moving `current`; the previous key must keep verifying "
+                    "until its links expire, which single-value rotation cannot do.")
+        acknowledge(self.store_credentials, "AwsSolutions-SMG4",
+                    "Store credentials are issued by Apple, Google and the live-update vendor and are rotated in "
+                    "their consoles, then put here.")
 
         self.approval_api = ApprovalApi(self, "Approval", key=self.key, retention=LOG_RETENTION)
         self.release_state_machine_arn = self._state_machine_arn(RELEASE_STATE_MACHINE)
@@ -92,7 +94,7 @@ class CapstanStack(Stack):
         built = CapstanFunctions(self, "Functions", key=self.key, environment=self._environment(live_update_url.value_as_string),
                                  granted=granted)
         self.functions, self.function_roles = built.functions, built.roles
-        self._acknowledge_wildcards(granted)
+        self._acknowledge_wildcards()
         self.approval_api.serve(self.functions["approval_api"])
         self.async_dead_letters = self._async_dead_letters()
 
@@ -105,6 +107,20 @@ class CapstanStack(Stack):
                    dead_letter_queues={**self.event_rules.dead_letter_queues, "notification": self.notification_dead_letters,
                                        "async-invocation": self.async_dead_letters},
                    state_machines=self.state_machines, functions=self.functions, api=self.approval_api.api)
+        self._outputs()
+
+    def _outputs(self) -> None:
+        """What an operator wires outside the stack: build projects write artifacts, secrets are filled in."""
+        for id, value, description in (
+            ("ArtifactBucketName", self.artifacts.bucket_name, "Builds write builds/<build id>/... here (SSE-KMS with KeyArn)"),
+            ("KeyArn", self.key.key_arn, "The customer-managed key of the artifacts, tables, topic, queues and secrets"),
+            ("ApprovalBaseUrl", self.approval_api.url, "Base URL of the approval links"),
+            ("LinkKeysSecretArn", self.link_keys.secret_arn, "Approval-link signing keys"),
+            ("StoreCredentialsSecretArn", self.store_credentials.secret_arn, "Put the store API credentials here"),
+            ("ReleaseStateMachineArn", self.release_state_machine_arn, "One execution per app, track and commit"),
+            ("RollbackStateMachineArn", self.rollback_state_machine_arn, "One execution per rollback request"),
+        ):
+            CfnOutput(self, id, value=value, description=description)
 
     # --- data -----------------------------------------------------------------------
 
@@ -128,7 +144,7 @@ class CapstanStack(Stack):
         ))
         return key
 
-    def _table(self, schema) -> dynamodb.Table:
+    def _table(self, schema: TableSchema) -> dynamodb.Table:
         def attribute(name: str | None) -> dynamodb.Attribute | None:
             return dynamodb.Attribute(name=name, type=dynamodb.AttributeType.STRING) if name else None
 
@@ -187,8 +203,7 @@ class CapstanStack(Stack):
 
     def _environment(self, live_update_url: str) -> dict[str, str]:
         """Every `Settings` variable, the same for every function (see capstan.settings)."""
-        values = {f"{schema.name.lower()}_table": table.table_name for schema, table in
-                  ((s, self.tables[s.name]) for s in ALL_TABLES)}
+        values = {f"{name.lower()}_table": table.table_name for name, table in self.tables.items()}
         values.update(
             artifact_bucket=self.artifacts.bucket_name, topic_arn=self.topic.topic_arn,
             release_state_machine_arn=self.release_state_machine_arn,
@@ -204,22 +219,24 @@ class CapstanStack(Stack):
             raise ValueError(f"infra/stack.py sets no value for {sorted(set(env_names()) - set(env))}")
         return {**env, "POWERTOOLS_SERVICE_NAME": "capstan", "POWERTOOLS_LOG_LEVEL": "INFO"}
 
-    def _acknowledge_wildcards(self, granted: Granted) -> None:
+    def _acknowledge_wildcards(self) -> None:
         """Acknowledge the name-prefix patterns in grants, finding by finding, on exactly the roles that hold them."""
         bucket = self.get_logical_id(self.artifacts.node.default_child)
         for name, role in self.function_roles.items():
             for finding, reason in wildcard_findings(name, bucket):
                 acknowledge(role, f"AwsSolutions-IAM5[{finding}]", reason)
 
-    def _async_dead_letters(self):
+    def _async_dead_letters(self) -> sqs.Queue:
         """A dead-letter queue for the functions EventBridge invokes asynchronously (after Lambda's own retries)."""
         queue = dead_letter_queue(self, "AsyncInvocationDeadLetters", self.key, lambda_target=True)
         targets = {rule.target for rule in ALL_RULES}
         for name, fn in self.functions.items():
             if name in targets:
                 # Set on the L1 function so that the role gets only sqs:SendMessage (the L2 prop adds kms:* wildcards).
-                fn.node.default_child.dead_letter_config = lambda_.CfnFunction.DeadLetterConfigProperty(target_arn=queue.queue_arn)
-                self.function_roles[name].add_to_policy(iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[queue.queue_arn]))
+                dead_letters = lambda_.CfnFunction.DeadLetterConfigProperty(target_arn=queue.queue_arn)
+                fn.node.default_child.dead_letter_config = dead_letters
+                self.function_roles[name].add_to_policy(
+                    iam.PolicyStatement(actions=["sqs:SendMessage"], resources=[queue.queue_arn]))
             else:
                 acknowledge(fn, "Serverless-LambdaDLQ",
                             "Invoked synchronously (by a Step Functions Task or API Gateway): a failure returns to the "

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import base64
 import json
 from typing import Any
 
@@ -20,12 +19,13 @@ class SecretReader:
     def link_keys(self, secret_id: str) -> tuple[str, dict[str, bytes]]:
         """The current signing key id and every key that still verifies (current and previous).
 
-        The secret is `{"current": kid, "keys": {kid: base64 key, ...}}`; rotation adds a
-        key and moves `current`, leaving the previous key in `keys` until links signed
-        with it have expired.
+        The secret is flat JSON, as Secrets Manager generates it: `{"current": kid, kid: key, ...}`,
+        each key at least 43 characters. Rotation adds a key and moves `current`, leaving the
+        previous key in place until links signed with it have expired.
         """
         doc = self.json(secret_id)
-        keys = {kid: base64.b64decode(value) for kid, value in doc["keys"].items()}
-        if doc["current"] not in keys or any(len(k) < 32 for k in keys.values()):
+        current = doc.get("current")
+        keys = {kid: str(value).encode() for kid, value in doc.items() if kid != "current"}
+        if current not in keys or any(len(k) < 43 for k in keys.values()):
             raise ValueError("link key secret is malformed")
-        return doc["current"], keys
+        return current, keys

@@ -27,7 +27,7 @@ def _attempt(method: str, token: str) -> Attempt:
 
 def _respond(method: str, token: str) -> Response:
     result = handle_attempt(_attempt(method, token), _PORTS[-1] if _PORTS else default_ports())
-    body, headers = render(result, f"{app.current_event.request_context.stage and ''}/a/{token}")
+    body, headers = render(result)
     return Response(status_code=result.status, headers=headers, body="" if method == "HEAD" else body)
 
 
