@@ -72,16 +72,22 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_local_up(args: argparse.Namespace) -> int:
     from capstan_local.control import ControlServer
     from capstan_local.stack import LocalStack
+    from moto.server import ThreadedMotoServer
     stack = LocalStack(time_scale=args.time_scale, approval_port=args.approval_port).start()
     control = ControlServer(stack, port=args.port).start()
-    info = {"control": control.url, "approval": stack.approval.url, "stores": stack.sims.urls,
+    # The same moto backends, over HTTP, for the AWS CLI or boto3 in another process.
+    aws = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    aws.start()
+    host, port = aws.get_host_and_port()
+    info = {"control": control.url, "approval": stack.approval.url, "aws": f"http://{host}:{port}", "stores": stack.sims.urls,
             "state_machines": stack.state_machines, "log": str(stack.log_path)}
     STATE_FILE.parent.mkdir(parents=True, exist_ok=True)
     STATE_FILE.write_text(json.dumps(info))
     if args.json:
         print(json.dumps(info), flush=True)
     else:
-        print(f"Capstan local stack is up.\n  control  {control.url}\n  approval {stack.approval.url}")
+        print(f"Capstan local stack is up.\n  control  {control.url}\n  approval {stack.approval.url}\n  aws      {info['aws']}"
+              "  (e.g. aws --endpoint-url ... stepfunctions list-executions)")
         for store, url in stack.sims.urls.items():
             print(f"  {store:<9}{url}")
         print("Send events with `capstan send events/codecommit-push.json`; stop with Ctrl-C.", flush=True)
@@ -89,6 +95,7 @@ def cmd_local_up(args: argparse.Namespace) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: done.set())
     done.wait()
+    aws.stop()
     control.stop()
     stack.stop()
     STATE_FILE.unlink(missing_ok=True)

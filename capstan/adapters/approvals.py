@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from capstan.adapters.aws import dynamo_safe, is_conditional_failure, table
+from capstan.adapters.aws import dynamo_safe, table, unless_condition_fails
 
 
 def round_key(release_id: str) -> str:
@@ -36,49 +36,38 @@ class ApprovalStore:
 
     def decide_link(self, approval_id: str, secret_hash: str, decision: str, who: str, reason: str, now: datetime) -> bool:
         """Record the link's decision first, once: pending, not expired, and the secret matches."""
-        try:
-            self._table.update_item(
-                Key={"approval_id": approval_id},
-                UpdateExpression="SET #s = :d, decided_by = :w, decided_at = :t, reason = :r",
-                ConditionExpression="#s = :pending AND secret_hash = :h AND expires_at_epoch > :now",
-                ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues={":d": decision, ":w": who, ":t": now.isoformat(), ":r": reason,
-                                           ":pending": "pending", ":h": secret_hash, ":now": int(now.timestamp())},
-            )
-        except Exception as exc:
-            if is_conditional_failure(exc):
-                return False
-            raise
-        return True
+        return unless_condition_fails(
+            self._table.update_item,
+            Key={"approval_id": approval_id},
+            UpdateExpression="SET #s = :d, decided_by = :w, decided_at = :t, reason = :r",
+            ConditionExpression="#s = :pending AND secret_hash = :h AND expires_at_epoch > :now",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={":d": decision, ":w": who, ":t": now.isoformat(), ":r": reason,
+                                       ":pending": "pending", ":h": secret_hash, ":now": int(now.timestamp())},
+        ) is not None
 
     def count_approval(self, release_id: str, approver: str) -> dict[str, Any] | None:
         """Add an approval to the round; the new round, or None when the round is no longer pending."""
-        try:
-            return self._table.update_item(
-                Key={"approval_id": round_key(release_id)},
-                UpdateExpression="SET approved_by = list_append(approved_by, :a)",
-                ConditionExpression="#s = :pending AND NOT contains(approved_by, :who)",
-                ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues={":a": [approver], ":who": approver, ":pending": "pending"},
-                ReturnValues="ALL_NEW",
-            )["Attributes"]
-        except Exception as exc:
-            if is_conditional_failure(exc):
-                return None
-            raise
+        result = unless_condition_fails(
+            self._table.update_item,
+            Key={"approval_id": round_key(release_id)},
+            UpdateExpression="SET approved_by = list_append(approved_by, :a)",
+            ConditionExpression="#s = :pending AND NOT contains(approved_by, :who)",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={":a": [approver], ":who": approver, ":pending": "pending"},
+            ReturnValues="ALL_NEW",
+        )
+        return result and result["Attributes"]
 
     def close_round(self, release_id: str, status: str, now: datetime) -> dict[str, Any] | None:
         """Move the round from pending to its end state, once; returns the round for the winner only."""
-        try:
-            return self._table.update_item(
-                Key={"approval_id": round_key(release_id)},
-                UpdateExpression="SET #s = :s, closed_at = :t",
-                ConditionExpression="#s = :pending",
-                ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues={":s": status, ":t": now.isoformat(), ":pending": "pending"},
-                ReturnValues="ALL_NEW",
-            )["Attributes"]
-        except Exception as exc:
-            if is_conditional_failure(exc):
-                return None
-            raise
+        result = unless_condition_fails(
+            self._table.update_item,
+            Key={"approval_id": round_key(release_id)},
+            UpdateExpression="SET #s = :s, closed_at = :t",
+            ConditionExpression="#s = :pending",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={":s": status, ":t": now.isoformat(), ":pending": "pending"},
+            ReturnValues="ALL_NEW",
+        )
+        return result and result["Attributes"]

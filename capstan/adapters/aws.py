@@ -28,6 +28,16 @@ def is_conditional_failure(exc: Exception) -> bool:
     return code in ("ConditionalCheckFailedException", "TransactionCanceledException")
 
 
+def unless_condition_fails(call: Any, **kwargs: Any) -> Any:
+    """Make a conditional DynamoDB write; None when its condition does not hold (anything else raises)."""
+    try:
+        return call(**kwargs)
+    except Exception as exc:  # botocore's ClientError, whose code says which
+        if is_conditional_failure(exc):
+            return None
+        raise
+
+
 def reset() -> None:
     """Forget cached clients (the local stack calls this when it moves the endpoint)."""
     client.cache_clear()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from capstan.adapters.aws import client, is_conditional_failure, table
+from capstan.adapters.aws import client, table, unless_condition_fails
 
 
 class BuildService:
@@ -41,16 +41,13 @@ class BuildCallbacks:
 
     def claim(self, build_id: str, status: str, now: datetime) -> dict[str, Any] | None:
         """Mark the build answered; None when unknown or already answered (duplicate event)."""
-        try:
-            return self._table.update_item(
-                Key={"build_id": build_id},
-                UpdateExpression="SET #s = :s, answered_at = :t",
-                ConditionExpression="attribute_exists(build_id) AND #s = :waiting",
-                ExpressionAttributeNames={"#s": "status"},
-                ExpressionAttributeValues={":s": status, ":t": now.isoformat(), ":waiting": "waiting"},
-                ReturnValues="ALL_NEW",
-            )["Attributes"]
-        except Exception as exc:
-            if is_conditional_failure(exc):
-                return None
-            raise
+        result = unless_condition_fails(
+            self._table.update_item,
+            Key={"build_id": build_id},
+            UpdateExpression="SET #s = :s, answered_at = :t",
+            ConditionExpression="attribute_exists(build_id) AND #s = :waiting",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={":s": status, ":t": now.isoformat(), ":waiting": "waiting"},
+            ReturnValues="ALL_NEW",
+        )
+        return result and result["Attributes"]

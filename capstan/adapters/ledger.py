@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from capstan.adapters.aws import dynamo_safe, is_conditional_failure, table
+from capstan.adapters.aws import dynamo_safe, table, unless_condition_fails
 
 
 class ReleaseLedger:
@@ -23,13 +23,7 @@ class ReleaseLedger:
                 "detail": dynamo_safe(detail or {})}
         if actor:
             item["actor"] = actor
-        try:
-            self._table.put_item(Item=item, ConditionExpression="attribute_not_exists(entry)")
-        except Exception as exc:  # botocore ClientError
-            if is_conditional_failure(exc):
-                return False
-            raise
-        return True
+        return unless_condition_fails(self._table.put_item, Item=item, ConditionExpression="attribute_not_exists(entry)") is not None
 
     def entries(self, subject: str) -> list[dict[str, Any]]:
         """Every entry of a subject, oldest first."""

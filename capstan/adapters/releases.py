@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from capstan.adapters.aws import dynamo_safe, table
+from capstan.adapters.aws import dynamo_safe, table, unless_condition_fails
 from capstan.domain.rollback import ReleaseView
 
 
@@ -15,15 +15,12 @@ class ReleaseRegistry:
 
     def put_new(self, app_id: str, release_id: str, now: datetime, fields: dict[str, Any]) -> None:
         """Create the release record; a repeat of the same release keeps the first."""
-        try:
-            self._table.put_item(
-                Item={"app_id": app_id, "release_id": release_id, "status": "in_progress", "known_good": False,
-                      "marked_bad": False, "started_at": now.isoformat(), "updated_at": now.isoformat(), **fields},
-                ConditionExpression="attribute_not_exists(release_id)",
-            )
-        except Exception as exc:
-            if getattr(exc, "response", {}).get("Error", {}).get("Code") != "ConditionalCheckFailedException":
-                raise
+        unless_condition_fails(
+            self._table.put_item,
+            Item={"app_id": app_id, "release_id": release_id, "status": "in_progress", "known_good": False,
+                  "marked_bad": False, "started_at": now.isoformat(), "updated_at": now.isoformat(), **fields},
+            ConditionExpression="attribute_not_exists(release_id)",
+        )
 
     def update(self, app_id: str, release_id: str, now: datetime, **fields: Any) -> None:
         fields = dynamo_safe(fields)

@@ -82,6 +82,12 @@ def test_local_up_serves_send_status_outbox_and_history(tmp_path):
         assert {"to", "subject", "body", "links"} <= set(mails[0])
         status = json.loads(run("status", "--json", *endpoint).stdout)
         assert status[0]["status"] == "RUNNING" and status[0]["states"][-1] == "Request approval"
+        # The same AWS state is reachable over HTTP for other tools
+        import boto3
+        sfn = boto3.client("stepfunctions", endpoint_url=info["aws"], region_name="us-east-1",
+                           aws_access_key_id="local", aws_secret_access_key="local")
+        arn = info["state_machines"]["release"]
+        assert [e["name"] for e in sfn.list_executions(stateMachineArn=arn)["executions"]] == [delivery["execution_name"]]
     finally:
         proc.terminate()
         proc.wait(timeout=30)
