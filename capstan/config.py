@@ -27,13 +27,15 @@ class BuildSettings(_Strict):
     timeout_minutes: int = Field(default=30, ge=5, le=480)
 
 
-class Approver(_Strict):
+class Person(_Strict):
+    """Someone Capstan emails: an approver, or a developer told when their release stops."""
+
     id: PersonId
     email: str = Field(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)
 
 
 class ApprovalPolicy(_Strict):
-    approvers: list[Approver] = Field(min_length=1)
+    approvers: list[Person] = Field(min_length=1)
     required: int = Field(default=1, ge=1, le=5)
     link_ttl_minutes: int = Field(default=24 * 60, ge=5, le=24 * 60)
 
@@ -97,6 +99,7 @@ class AppConfig(_Strict):
     ios: IosApp
     android: AndroidApp
     live_update: LiveUpdateApp
+    developers: list[Person] = Field(default_factory=list, description="people who push; told when their release stops")
     alarms: list[str] = Field(default_factory=list)
     on_call: list[PersonId] = Field(default_factory=list)
     max_auto_rollbacks_per_day: int = Field(default=3, ge=0, le=10)
@@ -132,6 +135,15 @@ class AppCatalog(_Strict):
 
     def by_alarm(self, alarm_name: str) -> AppConfig | None:
         return next((a for a in self.apps if alarm_name in a.alarms), None)
+
+    def people(self) -> dict[str, str]:
+        """Every approver and developer by id, with their one email address."""
+        found: dict[str, str] = {}
+        for app in self.apps:
+            for person in [*app.approval.approvers, *app.developers]:
+                if found.setdefault(person.id, person.email) != person.email:
+                    raise InvalidInput(f"apps config: {person.id} has two email addresses")
+        return found
 
 
 def load_catalog(path: str | Path) -> AppCatalog:

@@ -22,6 +22,7 @@ RELEASE_TASKS = (
     "evaluate_tests",
     "evaluate_scans",
     "request_approval",
+    "remind_approvers",
     "upload_app_store",
     "upload_google_play",
     "publish_live_update",

@@ -14,7 +14,7 @@ class Outbox:
     def __init__(self, sqs_client: Any, queue_url: str, recipients: dict[str, str]):
         self._sqs = sqs_client
         self._queue = queue_url
-        self._recipients = recipients  # approver id -> email
+        self._recipients = recipients  # person id -> email
         self._messages: list[dict[str, Any]] = []
         self._lock = threading.Lock()
 
@@ -26,12 +26,14 @@ class Outbox:
             for msg in got:
                 body = json.loads(msg["Body"])
                 attrs = body.get("MessageAttributes") or {}
-                approver = (attrs.get("approver") or {}).get("Value")
+                recipient = (attrs.get("recipient") or {}).get("Value")
                 audience = (attrs.get("audience") or {}).get("Value", "team")
-                to = self._recipients.get(approver, approver) if approver else f"{audience}@capstan.local"
+                approver = recipient if audience == "approver" else None
+                to = self._recipients.get(recipient, recipient) if recipient else f"{audience}@capstan.local"
                 text = body.get("Message", "")
                 self._messages.append({"to": to, "subject": body.get("Subject") or "", "body": text,
-                                       "links": LINK.findall(text), "audience": audience, "approver": approver})
+                                       "links": LINK.findall(text), "audience": audience, "approver": approver,
+                                       "recipient": recipient})
                 self._sqs.delete_message(QueueUrl=self._queue, ReceiptHandle=msg["ReceiptHandle"])
 
     def messages(self) -> list[dict[str, Any]]:

@@ -10,6 +10,7 @@ import json
 import logging
 import os
 import secrets
+import shutil
 import threading
 import time
 import warnings
@@ -28,7 +29,7 @@ from capstan.config import load_catalog
 from capstan.tables import ALL_TABLES
 from capstan.workflow import ALL_FUNCTIONS, RELEASE_ASL, RELEASE_TASKS, ROLLBACK_ASL, ROLLBACK_TASKS, ROOT, TOPIC_PLACEHOLDER, placeholder
 from capstan_local.approval_server import ApprovalServer
-from capstan_local.build_runner import LocalBuildRunner
+from capstan_local.build import LocalBuildRunner
 from capstan_local.outbox import Outbox
 from capstan_local.patches import LambdaContext, install
 from capstan_local.router import Delivery, EventRouter
@@ -36,7 +37,8 @@ from capstan_local.sims import StoreSimulators
 
 ACCOUNT, REGION = "123456789012", "us-east-1"
 PREFIX = "capstan"
-APPROVAL_TIMEOUT_PATH = "$.release.timeouts.approval_s"
+# Waits for a human (the approval, split at the reminder) are scaled with the time scale.
+APPROVAL_TIMEOUT_PATHS = frozenset({"$.release.timeouts.reminder_s", "$.release.timeouts.final_s"})
 BUILD_TIMEOUT_PATH = "$.release.timeouts.build_s"
 Progress = Callable[[str], None]
 
@@ -72,7 +74,7 @@ class LocalStack:
         self.on_progress = on_progress or (lambda _m: None)
         self.seed_baseline = seed_baseline
         self.run_builds = run_builds
-        self.scaled_timeout_paths = {APPROVAL_TIMEOUT_PATH} | ({BUILD_TIMEOUT_PATH} if scale_build_timeout else set())
+        self.scaled_timeout_paths = APPROVAL_TIMEOUT_PATHS | ({BUILD_TIMEOUT_PATH} if scale_build_timeout else set())
         self._approval_port = approval_port
         self._handlers: dict[str, Callable[..., Any]] = {}
         self._builds: list[threading.Thread] = []
@@ -83,6 +85,7 @@ class LocalStack:
 
     def start(self) -> LocalStack:
         self.state_dir.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(self.state_dir / "builds", ignore_errors=True)  # scratch copies of earlier runs
         os.environ.update({"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_SESSION_TOKEN": "local",
                            "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION, "POWERTOOLS_TRACE_DISABLED": "true",
                            "POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_SERVICE_NAME": PREFIX,
@@ -160,8 +163,7 @@ class LocalStack:
         queue = sqs.create_queue(QueueName=f"{PREFIX}-outbox")["QueueUrl"]
         queue_arn = sqs.get_queue_attributes(QueueUrl=queue, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
-        recipients = {a.id: a.email for app in self.catalog.apps for a in app.approval.approvers}
-        self.outbox = Outbox(sqs, queue, recipients)
+        self.outbox = Outbox(sqs, queue, self.catalog.people())
         sm = self.client("secretsmanager")
         sm.create_secret(Name=env["CAPSTAN_LINK_KEY_SECRET_ID"], SecretString=json.dumps(
             {"current": "k1", "k1": secrets.token_urlsafe(48)}))

@@ -176,14 +176,14 @@ class CapstanStack(Stack):
         )
 
     def _subscribe(self, catalog: AppCatalog, team_email: str) -> None:
-        """One email subscription per approver, filtered to that approver's own messages, and one for the team."""
-        emails: dict[str, str] = {}
-        for app in catalog.apps:
-            for approver in app.approval.approvers:
-                if emails.setdefault(approver.id, approver.email) != approver.email:
-                    raise ValueError(f"approver {approver.id} has two email addresses in {APPS_CONFIG}")
-        filters = {f"Approver-{who}": {"audience": ["approver"], "approver": [who]} for who in sorted(emails)}
-        endpoints = {f"Approver-{who}": email for who, email in emails.items()}
+        """One email subscription per person (approver or developer), filtered to their own messages, and one for the team.
+
+        An SNS topic sends every message to every subscriber; the `recipient` filter is what keeps an
+        approval link addressed to one approver out of everyone else's inbox.
+        """
+        emails = catalog.people()
+        filters = {f"Person-{who}": {"recipient": [who]} for who in sorted(emails)}
+        endpoints = {f"Person-{who}": email for who, email in emails.items()}
         filters["Team"], endpoints["Team"] = {"audience": ["team"]}, team_email
         for id, policy in filters.items():
             sns.Subscription(

@@ -21,7 +21,7 @@ class ApprovalStore:
         self._table.put_item(Item={
             "approval_id": round_key(release_id), "release_id": release_id, "app_id": app_id,
             "task_token": task_token, "required": required, "pushed_by": pushed_by, "summary": dynamo_safe(summary),
-            "digests": digests, "status": "pending", "approved_by": [], "opened_at": now.isoformat(),
+            "digests": digests, "status": "pending", "approved_by": [], "links": [], "opened_at": now.isoformat(),
             "expires_at_epoch": deadline_epoch,
         })
 
@@ -30,6 +30,8 @@ class ApprovalStore:
             "approval_id": approval_id, "release_id": release_id, "approver": approver, "secret_hash": secret_hash,
             "status": "pending", "created_at": now.isoformat(), "expires_at_epoch": expires_at,
         }, ConditionExpression="attribute_not_exists(approval_id)")
+        self._table.update_item(Key={"approval_id": round_key(release_id)}, UpdateExpression="SET links = list_append(links, :l)",
+                                ExpressionAttributeValues={":l": [approval_id]})
 
     def get(self, approval_id: str) -> dict[str, Any] | None:
         return self._table.get_item(Key={"approval_id": approval_id}, ConsistentRead=True).get("Item")
@@ -58,6 +60,22 @@ class ApprovalStore:
             ReturnValues="ALL_NEW",
         )
         return result and result["Attributes"]
+
+    def swap_token(self, release_id: str, task_token: str, now: datetime) -> dict[str, Any] | None:
+        """Hand a pending round to the workflow's next waiting task; None when the round was decided meanwhile."""
+        result = unless_condition_fails(
+            self._table.update_item,
+            Key={"approval_id": round_key(release_id)},
+            UpdateExpression="SET task_token = :t, reminded_at = :now",
+            ConditionExpression="#s = :pending",
+            ExpressionAttributeNames={"#s": "status"},
+            ExpressionAttributeValues={":t": task_token, ":now": now.isoformat(), ":pending": "pending"},
+            ReturnValues="ALL_NEW",
+        )
+        return result and result["Attributes"]
+
+    def links(self, release_id: str, link_ids: list[str]) -> list[dict[str, Any]]:
+        return [item for item in (self.get(i) for i in link_ids) if item and item["release_id"] == release_id]
 
     def close_round(self, release_id: str, status: str, now: datetime) -> dict[str, Any] | None:
         """Move the round from pending to its end state, once; returns the round for the winner only."""

@@ -1,4 +1,4 @@
-"""Notifications through the SNS topic; per-approver messages carry an `approver` attribute for filter policies."""
+"""Notifications through the SNS topic; a message for one person carries a `recipient` attribute for filter policies."""
 
 from __future__ import annotations
 
@@ -15,6 +15,6 @@ class Notifier:
     def send(self, subject: str, message: str, *, audience: str, recipient: str | None = None) -> str:
         attributes = {"audience": {"DataType": "String", "StringValue": audience}}
         if recipient:
-            attributes["approver"] = {"DataType": "String", "StringValue": recipient}
+            attributes["recipient"] = {"DataType": "String", "StringValue": recipient}
         return self._sns.publish(TopicArn=self._topic, Subject=subject[:100], Message=message,
                                  MessageAttributes=attributes)["MessageId"]

@@ -112,6 +112,11 @@ def refuse_approver(approver: str, allowed: set[str], pushed_by: str) -> str | N
     return None
 
 
+def reminder_lead(approval_s: int) -> int:
+    """How long before the links expire the reminder goes out: a quarter of the wait, at most two hours."""
+    return max(1, min(2 * 3600, approval_s // 4))
+
+
 def link_expiry(now: int, ttl_s: int, step_deadline: int) -> int:
     """A link expires after its TTL, and never after the workflow step itself times out."""
     return min(now + ttl_s, step_deadline)

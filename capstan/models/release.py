@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from capstan.models.common import AppId, CommitSha, Contract, ErrorInfo, ExecutionName, Lenient, PersonId, RefName, Sha256, UtcDatetime
 
@@ -28,10 +28,21 @@ class ReleaseRequest(Contract):
 
 
 class Timeouts(Contract):
-    """Per-app step timeouts, read by the ASL through `TimeoutSecondsPath`."""
+    """Per-app step timeouts, read by the ASL through `TimeoutSecondsPath`.
+
+    The approval wait is split at the reminder: `reminder_s` + `final_s` == `approval_s`.
+    """
 
     build_s: int = Field(ge=1, le=8 * 3600)
-    approval_s: int = Field(ge=1, le=7 * 86400)
+    approval_s: int = Field(ge=2, le=7 * 86400)
+    reminder_s: int = Field(ge=1)
+    final_s: int = Field(ge=1)
+
+    @model_validator(mode="after")
+    def _split(self) -> Timeouts:
+        if self.reminder_s + self.final_s != self.approval_s:
+            raise ValueError("reminder_s + final_s must equal approval_s")
+        return self
 
 
 class ValidatedRelease(Contract):

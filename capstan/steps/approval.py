@@ -58,6 +58,46 @@ def request_approval(inp: ApprovalTaskInput, ports: Ports) -> ApprovalRequested:
     return ApprovalRequested(release_id=req.release_id, approvers=[a.id for a in approvers], expires_at=expires)
 
 
+class ReminderSent(Contract):
+    release_id: str
+    reminded: list[str]
+    status: str
+
+
+def remind_approvers(inp: ApprovalTaskInput, ports: Ports) -> ReminderSent:
+    """Take over the waiting from "Request approval" and remind whoever has not decided; links stay the same.
+
+    A decision made while the workflow moved from one waiting task to the other has
+    closed the round already: then this task completes itself with that decision.
+    """
+    req, now = inp.state.release.request, ports.clock()
+    rnd = ports.approvals.swap_token(req.release_id, inp.task_token, now)
+    if rnd is None:
+        rnd = ports.approvals.get(f"round#{req.release_id}") or {}
+        status = rnd.get("status", "missing")
+        if status == "approved":
+            ports.workflow.succeed(inp.task_token, _outcome(rnd, now).model_dump(mode="json"))
+        else:
+            ports.workflow.fail(inp.task_token, ApprovalRejected.__name__, f"approval round {status}")
+        return ReminderSent(release_id=req.release_id, reminded=[], status=status)
+    waiting = [link["approver"] for link in ports.approvals.links(req.release_id, list(rnd.get("links", [])))
+               if link["status"] == "pending"]
+    summary = rnd["summary"]
+    for approver in waiting:
+        ports.notifier.send(f"Reminder: approve {summary['app']} {summary['version']} for {summary['track']}?",
+                            f"Hello {approver},\n\n{summary['app']} {summary['version']} (commit {summary['commit'][:12]}) still waits "
+                            f"for your decision. Use the link in the approval email you received; it expires at "
+                            f"{int(rnd['expires_at_epoch'])} (Unix time), and then the release is rejected as expired.",
+                            audience="approver", recipient=approver)
+    ports.ledger.append(req.release_id, "approval reminder sent", now, {"approvers": waiting})
+    return ReminderSent(release_id=req.release_id, reminded=waiting, status="pending")
+
+
+def _outcome(rnd: dict, now) -> ApprovalOutcome:  # noqa: ANN001
+    return ApprovalOutcome(decision="approved", approved_by=list(rnd["approved_by"]), decided_at=rnd.get("closed_at") or now,
+                           artifact_digests=list(rnd["digests"]))
+
+
 def _email(summary: dict, link: str, approver: str, expires: int) -> str:
     tests = summary["tests"] or {}
     lines = [
@@ -149,11 +189,11 @@ def handle_attempt(attempt: Attempt, ports: Ports) -> PageResult:
         _audit(ports, attempt, subject, "refused", "lost the race", claims.approver)
         return PageResult(409, "decided", f"Already {fresh.get('status')} by {fresh.get('decided_by')} at {fresh.get('decided_at')}.", rnd["summary"])
     _audit(ports, attempt, subject, decision, attempt.reason.strip()[:500], claims.approver)
-    status, message = _call_back(ports, claims.release_id, claims.approver, decision, attempt.reason.strip(), rnd["digests"])
+    status, message = _call_back(ports, claims.release_id, claims.approver, decision, attempt.reason.strip())
     return PageResult(status, "done" if status == 200 else "expired", message, rnd["summary"])
 
 
-def _call_back(ports: Ports, release_id: str, approver: str, decision: str, reason: str, digests: list[str]) -> tuple[int, str]:
+def _call_back(ports: Ports, release_id: str, approver: str, decision: str, reason: str) -> tuple[int, str]:
     """After the decision is recorded: close the round when it is decided, and call the workflow back once."""
     now = ports.clock()
     if decision == "rejected":
@@ -170,8 +210,8 @@ def _call_back(ports: Ports, release_id: str, approver: str, decision: str, reas
     rnd = ports.approvals.close_round(release_id, "approved", now)
     if rnd is None:
         return 409, "Your approval is recorded; the release had already been decided."
-    outcome = ApprovalOutcome(decision="approved", approved_by=list(rnd["approved_by"]), decided_at=now, artifact_digests=digests)
-    if not ports.workflow.succeed(rnd["task_token"], outcome.model_dump(mode="json")):
-        ports.ledger.append(release_id, "approval too late", now, {"why": "the approval step no longer waits"})
-        return 410, "This approval came too late: the release has expired."
+    if not ports.workflow.succeed(rnd["task_token"], _outcome(rnd, now).model_dump(mode="json")):
+        # The link had not expired (checked above), so the workflow is between its two waiting tasks;
+        # "Remind approvers" finds the round approved and goes on.
+        ports.ledger.append(release_id, "approval callback deferred", now, {"why": "the waiting task was being handed over"})
     return 200, "Approved. The release proceeds to the stores."

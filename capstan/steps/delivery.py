@@ -5,7 +5,7 @@ from __future__ import annotations
 from capstan.domain import rollout
 from capstan.errors import ArtifactIntegrityError
 from capstan.models.common import Contract
-from capstan.models.release import AlarmCheck, ApprovedRelease, Notification, RecordReleaseInput, RollingRelease, RolloutProgress, UploadResult
+from capstan.models.release import AlarmCheck, ReleaseRequest, ApprovedRelease, Notification, RecordReleaseInput, RollingRelease, RolloutProgress, UploadResult
 from capstan.ports import Ports
 from capstan.steps.release import lock_id
 
@@ -74,6 +74,17 @@ def check_alarms(inp: RollingRelease, ports: Ports) -> AlarmCheck:
     return AlarmCheck(healthy=not firing, firing=firing)
 
 
+def _tell_pusher(ports: Ports, req: ReleaseRequest, outcome: str, reason: str) -> None:
+    """The person who pushed hears directly when their release was rejected or its approval expired."""
+    app = ports.app(req.app_id)
+    if req.pushed_by not in {p.id for p in app.developers}:
+        return  # no address on file; the team notification still goes out
+    what = "was rejected" if outcome == "rejected" else "expired before anyone approved it"
+    ports.notifier.send(f"Your release of {req.app_id} {what}"[:100],
+                        f"Hello {req.pushed_by},\n\nThe release of {req.app_id} at commit {req.commit[:12]} ({req.ref}) {what}.\n"
+                        f"{reason[:1000]}\n\nPush a new commit to start a new release.", audience="pusher", recipient=req.pushed_by)
+
+
 _STATUS = {"succeeded": "live", "failed": "failed", "rejected": "rejected", "expired": "expired",
            "timed_out": "failed", "halted": "halted", "refused": "refused"}
 
@@ -100,6 +111,8 @@ def record_release(inp: RecordReleaseInput, ports: Ports) -> Notification:
         ports.locks.release(lock_id(req.app_id, req.track), owner=req.release_id)
         ports.ledger.append(req.release_id, f"release {inp.outcome}", now, {"error": error, "cause": reason[:1000]})
     name = f"{req.app_id} {req.release_id}" if req else "a release"
+    if req is not None and inp.outcome in ("rejected", "expired"):
+        _tell_pusher(ports, req, inp.outcome, reason)
     if inp.outcome == "succeeded":
         version = state.build.version_name if state.build else ""
         return Notification(subject=f"Released {req.app_id} {version}", message=f"{name} is live on every store and channel.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
-from capstan.domain import scan_gate, tests_gate
+from capstan.domain import approval, scan_gate, tests_gate
 from capstan.errors import BuildFailed, InvalidInput, ReleaseLocked, ScanGateFailed, TestGateFailed
 from capstan.models.common import Contract, first_error
 from capstan.models.events import BuildStateChange
@@ -33,7 +33,10 @@ def validate_release(inp: ValidateInput, ports: Ports) -> ValidateOutput:
     app = ports.app(req.app_id)
     if not app.releases_ref(req.ref):
         raise InvalidInput(f"ref: {req.ref} is not a release ref of {app.app_id}")
-    timeouts = Timeouts(build_s=app.build.timeout_minutes * 60 + 300, approval_s=app.approval.link_ttl_minutes * 60)
+    approval_s = app.approval.link_ttl_minutes * 60
+    final_s = approval.reminder_lead(approval_s)
+    timeouts = Timeouts(build_s=app.build.timeout_minutes * 60 + 300, approval_s=approval_s,
+                        reminder_s=approval_s - final_s, final_s=final_s)
     lease = timeouts.build_s + timeouts.approval_s + 6 * 3600
     lid = lock_id(req.app_id, req.track)
     if not ports.locks.acquire(lid, owner=req.release_id, now=ports.clock(), lease_s=lease):

@@ -268,16 +268,18 @@ def test_the_artifact_bucket_is_encrypted_versioned_private_tls_only_and_logged(
     })
 
 
-def test_the_topic_is_encrypted_and_each_approver_gets_only_their_own_messages(synth):
+def test_the_topic_is_encrypted_and_each_person_gets_only_their_own_messages(synth):
     template = Template.from_json(synth["template"])
     template.has_resource_properties("AWS::SNS::Topic", {"KmsMasterKeyId": Match.any_value()})
     template.has_resource_properties("AWS::SNS::TopicPolicy", {"PolicyDocument": {"Statement": Match.array_with([
         Match.object_like({"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})])}})
-    for app in load_catalog(ROOT / "config" / "apps.json").apps:
-        for approver in app.approval.approvers:
-            template.has_resource_properties("AWS::SNS::Subscription", {
-                "Protocol": "email", "Endpoint": approver.email, "RedrivePolicy": Match.any_value(),
-                "FilterPolicy": {"audience": ["approver"], "approver": [approver.id]}})
+    people = load_catalog(ROOT / "config" / "apps.json").people()
+    assert {"alice", "bob", "erin"} <= set(people)  # approvers and developers
+    for who, email in people.items():
+        template.has_resource_properties("AWS::SNS::Subscription", {
+            "Protocol": "email", "Endpoint": email, "RedrivePolicy": Match.any_value(), "FilterPolicy": {"recipient": [who]}})
+    subscriptions = template.find_resources("AWS::SNS::Subscription")
+    assert all("FilterPolicy" in s["Properties"] for s in subscriptions.values()), "an unfiltered subscription would get every link"
 
 
 # --- the approval page -------------------------------------------------------------------------
@@ -321,7 +323,7 @@ def test_each_function_may_do_only_what_its_step_does(synth, resources):
     by_function = _function_role_statements(synth, resources)
     release, rollback = "stateMachine:capstan-release", "stateMachine:capstan-rollback"
     callbacks = _who_may(by_function, "states:SendTaskSuccess")
-    assert set(callbacks) == {"build_finished", "approval_api"}
+    assert set(callbacks) == {"build_finished", "approval_api", "remind_approvers"}
     assert all(len(arns) == 1 and arns[0].endswith(release) for arns in callbacks.values())
     starts = _who_may(by_function, "states:StartExecution")
     assert set(starts) == {"start_release", "start_rollback"}
@@ -331,7 +333,7 @@ def test_each_function_may_do_only_what_its_step_does(synth, resources):
     assert _who_may(by_function, "codebuild:StartBuild")["start_build"][0].endswith(":project/capstan-*")
     assert _who_may(by_function, "cloudwatch:DescribeAlarms")["check_alarms"][0].endswith(":alarm:capstan-*")
     assert set(_who_may(by_function, "cloudwatch:DescribeAlarms")) == {"check_alarms"}
-    assert set(_who_may(by_function, "sns:Publish")) == {"request_approval"}
+    assert set(_who_may(by_function, "sns:Publish")) == {"request_approval", "remind_approvers", "record_release"}
     stack = synth["stack"]
     secrets = _who_may(by_function, "secretsmanager:GetSecretValue")
     link_keys, store = f"<<{_lid(stack, stack.link_keys)}>>", f"<<{_lid(stack, stack.store_credentials)}>>"

@@ -19,7 +19,7 @@ from moto import mock_aws
 from capstan.domain.tests_gate import parse_junit
 from capstan.models.events import BuildStateChange
 from capstan.models.release import BuildManifest
-from capstan_local.build_runner import BuildspecError, LocalBuildRunner
+from capstan_local.build import BuildspecError, LocalBuildRunner
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "hello-ai"
 BUCKET = "capstan-artifacts-123456789012-us-east-1"
