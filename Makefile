@@ -38,6 +38,9 @@ infra-tests: $(STAMP)
 synth: $(STAMP)
 	@$(PY) app.py
 
+lint: $(STAMP)
+	@$(VENV)/bin/ruff check .
+
 bench: $(STAMP)
 	@$(PY) -m capstan_local.bench
 

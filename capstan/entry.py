@@ -12,7 +12,8 @@ from __future__ import annotations
 import functools
 import hashlib
 import json
-from typing import Any, Callable, Literal
+from collections.abc import Callable
+from typing import Any, Literal
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
@@ -21,7 +22,6 @@ from capstan.models.common import first_error
 from capstan.models.events import MAX_EVENT_BYTES
 from capstan.observability import logger, metrics, tracer
 from capstan.ports import Ports, default_ports
-
 
 # EventBridge caps an entry at 256 KB and Step Functions a state at 256 KB: nothing legitimate is larger.
 MAX_INPUT_BYTES = MAX_EVENT_BYTES
@@ -34,8 +34,13 @@ def input_digest(event: Any) -> str:
 
 def record_refusal(ports: Ports, function: str, error: str, event: Any) -> None:
     digest = input_digest(event)
-    ports.ledger.append(f"refused#{function}", "refused", ports.clock(),
-                        {"function": function, "error": error, "input_sha256": digest}, entry_key=f"input#{digest}")
+    ports.ledger.append(
+        f"refused#{function}",
+        "refused",
+        ports.clock(),
+        {"function": function, "error": error, "input_sha256": digest},
+        entry_key=f"input#{digest}",
+    )
     metrics.add_metric(name="InputRefused", unit="Count", value=1)
     logger.warning("input refused", extra={"function": function, "error": error})
 

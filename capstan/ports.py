@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property, lru_cache
-from typing import Callable
 
 from capstan.adapters.alarms import AlarmReader
 from capstan.adapters.approvals import ApprovalStore

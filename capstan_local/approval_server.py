@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Callable
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler
+from typing import Any
 from urllib.parse import urlsplit
+
+from capstan_local.http import LocalHTTPServer
 
 MAX_BODY = 16 * 1024
 
@@ -24,15 +27,27 @@ class ApprovalServer:
                 path = urlsplit(self.path).path
                 token = path[3:] if path.startswith("/a/") else ""
                 event = {
-                    "resource": "/a/{token}", "path": path, "httpMethod": self.command,
+                    "resource": "/a/{token}",
+                    "path": path,
+                    "httpMethod": self.command,
                     "headers": {k: v for k, v in self.headers.items()},
                     "multiValueHeaders": {k: [v] for k, v in self.headers.items()},
-                    "queryStringParameters": None, "multiValueQueryStringParameters": None,
-                    "pathParameters": {"token": token} if token else None, "stageVariables": None,
-                    "requestContext": {"resourcePath": "/a/{token}", "httpMethod": self.command, "stage": "local",
-                                       "path": path, "requestId": "local", "accountId": "123456789012", "apiId": "local",
-                                       "identity": {"sourceIp": self.client_address[0], "userAgent": self.headers.get("User-Agent", "")}},
-                    "body": body, "isBase64Encoded": False,
+                    "queryStringParameters": None,
+                    "multiValueQueryStringParameters": None,
+                    "pathParameters": {"token": token} if token else None,
+                    "stageVariables": None,
+                    "requestContext": {
+                        "resourcePath": "/a/{token}",
+                        "httpMethod": self.command,
+                        "stage": "local",
+                        "path": path,
+                        "requestId": "local",
+                        "accountId": "123456789012",
+                        "apiId": "local",
+                        "identity": {"sourceIp": self.client_address[0], "userAgent": self.headers.get("User-Agent", "")},
+                    },
+                    "body": body,
+                    "isBase64Encoded": False,
                 }
                 response = server._invoke(event)
                 payload = (response.get("body") or "").encode()
@@ -50,7 +65,7 @@ class ApprovalServer:
             do_GET = do_POST = do_HEAD = do_PUT = do_DELETE = _serve
 
         self._invoke = invoke
-        self._httpd = ThreadingHTTPServer((host, port), Handler)
+        self._httpd = LocalHTTPServer((host, port), Handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="approval-server", daemon=True)
 

@@ -20,10 +20,11 @@ def emit(name: str, value: float, unit: str, **extra) -> None:
 def cold_imports(repeats: int = 3) -> None:
     """Import time of each handler module in a fresh interpreter, as a Lambda cold start pays it."""
     for name in ALL_FUNCTIONS:
-        code = (f"import time; t = time.perf_counter(); import functions.{name}.app; "
-                "print(time.perf_counter() - t)")
-        samples = [float(subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout)
-                   for _ in range(repeats)]
+        code = f"import time; t = time.perf_counter(); import functions.{name}.app; print(time.perf_counter() - t)"
+        samples = [
+            float(subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True).stdout)
+            for _ in range(repeats)
+        ]
         emit("handler_cold_import", statistics.median(samples) * 1000, "ms", function=name, repeats=repeats)
 
 
@@ -34,6 +35,7 @@ def release_and_rollback() -> None:
     from flows import alarm, release_until_approved  # the same drivers the e2e tests use
 
     from capstan_local.stack import LocalStack
+
     with tempfile.TemporaryDirectory() as tmp, LocalStack(time_scale=0.0001, state_dir=Path(tmp)) as stack:
         t0 = time.perf_counter()
         arn, _ = release_until_approved(stack)
@@ -43,8 +45,14 @@ def release_and_rollback() -> None:
         entered = [e for e in history if e["type"].endswith("StateEntered")]
         build = next(e for e in history if e["type"] == "TaskStateExited" and e["stateExitedEventDetails"]["name"] == "Start build")
         started = next(e for e in history if e["type"] == "TaskStateEntered" and e["stateEnteredEventDetails"]["name"] == "Start build")
-        emit("release_wall", wall, "s", status=desc["status"], waits="scaled by 1e-4",
-             build_s=round((build["timestamp"] - started["timestamp"]).total_seconds(), 3))
+        emit(
+            "release_wall",
+            wall,
+            "s",
+            status=desc["status"],
+            waits="scaled by 1e-4",
+            build_s=round((build["timestamp"] - started["timestamp"]).total_seconds(), 3),
+        )
         emit("release_state_transitions", len(entered), "states", history_events=len(history))
         t0 = time.perf_counter()
         rb = alarm(stack)

@@ -15,7 +15,7 @@ import urllib.error
 import urllib.parse
 import urllib.request
 import uuid
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -48,16 +48,17 @@ def _endpoint(args: argparse.Namespace) -> str:
 
 def _call(args: argparse.Namespace, path: str, body: bytes | None = None) -> tuple[int, Any]:
     url = _endpoint(args) + path
-    req = urllib.request.Request(url, data=body, method="POST" if body is not None else "GET",
-                                 headers={"Content-Type": "application/json"})
+    req = urllib.request.Request(url, data=body, method="POST" if body is not None else "GET", headers={"Content-Type": "application/json"})
     try:
         with urllib.request.urlopen(req, timeout=60) as resp:  # noqa: S310 - our own loopback endpoint
             return resp.status, json.loads(resp.read())
     except urllib.error.HTTPError as exc:
         return exc.code, json.loads(exc.read() or b"{}")
     except (urllib.error.URLError, ConnectionError) as exc:
-        raise CliError(f"endpoint: the local stack at {url.split('/', 3)[2]} does not answer ({getattr(exc, 'reason', exc)}); "
-                       "start one with `capstan local up`") from None
+        raise CliError(
+            f"endpoint: the local stack at {url.split('/', 3)[2]} does not answer ({getattr(exc, 'reason', exc)}); "
+            "start one with `capstan local up`"
+        ) from None
 
 
 def _print(args: argparse.Namespace, data: Any, text: str) -> None:
@@ -66,28 +67,39 @@ def _print(args: argparse.Namespace, data: Any, text: str) -> None:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     from capstan_local.demo import run_demo
+
     return run_demo(as_json=args.json, interactive=args.interactive)
 
 
 def cmd_local_up(args: argparse.Namespace) -> int:
+    from moto.server import ThreadedMotoServer
+
     from capstan_local.control import ControlServer
     from capstan_local.stack import LocalStack
-    from moto.server import ThreadedMotoServer
+
     stack = LocalStack(time_scale=args.time_scale, approval_port=args.approval_port).start()
     control = ControlServer(stack, port=args.port).start()
     # The same moto backends, over HTTP, for the AWS CLI or boto3 in another process.
     aws = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     aws.start()
     host, port = aws.get_host_and_port()
-    info = {"control": control.url, "approval": stack.approval.url, "aws": f"http://{host}:{port}", "stores": stack.sims.urls,
-            "state_machines": stack.state_machines, "log": str(stack.log_path)}
+    info = {
+        "control": control.url,
+        "approval": stack.approval.url,
+        "aws": f"http://{host}:{port}",
+        "stores": stack.sims.urls,
+        "state_machines": stack.state_machines,
+        "log": str(stack.log_path),
+    }
     STATE_FILE.parent.mkdir(parents=True, exist_ok=True)
     STATE_FILE.write_text(json.dumps(info))
     if args.json:
         print(json.dumps(info), flush=True)
     else:
-        print(f"Capstan local stack is up.\n  control  {control.url}\n  approval {stack.approval.url}\n  aws      {info['aws']}"
-              "  (e.g. aws --endpoint-url ... stepfunctions list-executions)")
+        print(
+            f"Capstan local stack is up.\n  control  {control.url}\n  approval {stack.approval.url}\n  aws      {info['aws']}"
+            "  (e.g. aws --endpoint-url ... stepfunctions list-executions)"
+        )
         for store, url in stack.sims.urls.items():
             print(f"  {store:<9}{url}")
         print("Send events with `capstan send events/codecommit-push.json`; stop with Ctrl-C.", flush=True)
@@ -144,10 +156,22 @@ def cmd_outbox(args: argparse.Namespace) -> int:
 
 
 def cmd_rollback(args: argparse.Namespace) -> int:
-    event = {"version": "0", "id": str(uuid.uuid4()), "detail-type": "Rollback Requested", "source": "capstan.oncall",
-             "account": "123456789012", "time": datetime.now(timezone.utc).isoformat(), "region": "us-east-1", "resources": [],
-             "detail": {"app_id": args.app, "requested_by": args.by, "reason": args.reason,
-                        **({"release_id": args.release} if args.release else {})}}
+    event = {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Rollback Requested",
+        "source": "capstan.oncall",
+        "account": "123456789012",
+        "time": datetime.now(UTC).isoformat(),
+        "region": "us-east-1",
+        "resources": [],
+        "detail": {
+            "app_id": args.app,
+            "requested_by": args.by,
+            "reason": args.reason,
+            **({"release_id": args.release} if args.release else {}),
+        },
+    }
     status, reply = _call(args, "/events", json.dumps(event).encode())
     if "deliveries" not in reply:
         raise CliError(f"refused: {reply.get('reason')}", 1)
@@ -160,6 +184,7 @@ def cmd_scan(args: argparse.Namespace) -> int:
     from capstan.config import ScanPolicy
     from capstan.domain import scan_gate
     from capstan.errors import InvalidInput
+
     tools, findings = [], []
     for path in args.paths:
         try:
@@ -169,11 +194,21 @@ def cmd_scan(args: argparse.Namespace) -> int:
         tools += t
         findings += f
     decision = scan_gate.decide(findings, tools, ScanPolicy())
-    data = {"decision": decision.decision, "findings": [
-        {"tool": f.tool, "rule": f.rule, "severity": f.level, "file": f.file, "line": f.line, "fingerprint": f.fingerprint}
-        for f in decision.findings], "reasons": decision.reasons}
-    text = "\n".join([f"scan gate: {decision.decision}", *[f"  {f.level:<7} {f.tool} {f.rule} {f.file}:{f.line} {f.message[:80]}"
-                                                          for f in decision.findings], *[f"  reason: {r}" for r in decision.reasons]])
+    data = {
+        "decision": decision.decision,
+        "findings": [
+            {"tool": f.tool, "rule": f.rule, "severity": f.level, "file": f.file, "line": f.line, "fingerprint": f.fingerprint}
+            for f in decision.findings
+        ],
+        "reasons": decision.reasons,
+    }
+    text = "\n".join(
+        [
+            f"scan gate: {decision.decision}",
+            *[f"  {f.level:<7} {f.tool} {f.rule} {f.file}:{f.line} {f.message[:80]}" for f in decision.findings],
+            *[f"  reason: {r}" for r in decision.reasons],
+        ]
+    )
     _print(args, data, text)
     return 0 if decision.decision == "pass" else 1
 
@@ -185,15 +220,19 @@ def parser() -> argparse.ArgumentParser:
     d.add_argument("--json", action="store_true", help="print one JSON object (progress goes to stderr)")
     d.add_argument("--interactive", action="store_true", help="print the approval link and wait for a click in a browser")
     d.set_defaults(func=cmd_demo)
-    local = sub.add_parser("local", help="the embedded local stack").add_subparsers(dest="local_command", required=True, parser_class=_Parser)
+    local = sub.add_parser("local", help="the embedded local stack").add_subparsers(
+        dest="local_command", required=True, parser_class=_Parser
+    )
     up = local.add_parser("up", help="run the local stack until Ctrl-C")
     up.add_argument("--json", action="store_true")
     up.add_argument("--port", type=int, default=0, help="control port (default: any free port)")
     up.add_argument("--approval-port", type=int, default=0)
     up.add_argument("--time-scale", type=float, default=0.01, help="factor for Wait states, retries and approval timeouts")
     up.set_defaults(func=cmd_local_up)
-    for name, func, helptext in (("status", cmd_status, "executions and where each stands"),
-                                 ("outbox", cmd_outbox, "what SNS would have emailed")):
+    for name, func, helptext in (
+        ("status", cmd_status, "executions and where each stands"),
+        ("outbox", cmd_outbox, "what SNS would have emailed"),
+    ):
         c = sub.add_parser(name, help=helptext)
         c.add_argument("--json", action="store_true")
         c.add_argument("--endpoint")

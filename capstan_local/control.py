@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import json
 import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from capstan.entry import record_refusal
 from capstan.models.events import MAX_EVENT_BYTES
 from capstan.ports import default_ports
+from capstan_local.http import LocalHTTPServer
 from capstan_local.stack import LocalStack
 
 
 def send_event(stack: LocalStack, raw: bytes) -> tuple[int, dict[str, Any]]:
     """Route one event; anything refused before a handler sees it is still recorded in the ledger."""
+
     def refuse(reason: str, event: Any) -> tuple[int, dict[str, Any]]:
         record_refusal(default_ports(), "send", reason, event)
         return 400, {"status": "refused", "reason": reason}
@@ -31,7 +33,9 @@ def send_event(stack: LocalStack, raw: bytes) -> tuple[int, dict[str, Any]]:
     deliveries = stack.put_event(event)
     if not deliveries:
         return refuse(f"source/detail-type: no rule matches {event.get('source')!r} / {event.get('detail-type')!r}", event)
-    results = [{"rule": d.rule, "target": d.target, **(d.result if isinstance(d.result, dict) else {"result": d.result})} for d in deliveries]
+    results = [
+        {"rule": d.rule, "target": d.target, **(d.result if isinstance(d.result, dict) else {"result": d.result})} for d in deliveries
+    ]
     status = 200 if all(r.get("status") in ("started", "duplicate", "ignored") for r in results) else 400
     return status, {"deliveries": results}
 
@@ -41,9 +45,16 @@ def executions(stack: LocalStack) -> list[dict[str, Any]]:
     rows = []
     for flow, arn in stack.state_machines.items():
         for ex in sfn.list_executions(stateMachineArn=arn)["executions"]:
-            rows.append({"flow": flow, "name": ex["name"], "status": ex["status"], "started": ex["startDate"].isoformat(),
-                         "stopped": ex["stopDate"].isoformat() if ex.get("stopDate") else None,
-                         "states": stack.states_entered(ex["executionArn"])})
+            rows.append(
+                {
+                    "flow": flow,
+                    "name": ex["name"],
+                    "status": ex["status"],
+                    "started": ex["startDate"].isoformat(),
+                    "stopped": ex["stopDate"].isoformat() if ex.get("stopDate") else None,
+                    "states": stack.states_entered(ex["executionArn"]),
+                }
+            )
     return sorted(rows, key=lambda r: r["started"])
 
 
@@ -79,13 +90,14 @@ class ControlServer:
 
             def do_POST(self) -> None:  # noqa: N802
                 if urlsplit(self.path).path != "/events":
-                    return self._reply(404, {"error": "no such endpoint"})
+                    self._reply(404, {"error": "no such endpoint"})
+                    return
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(min(length, MAX_EVENT_BYTES + 1))
                 self._reply(*send_event(control.stack, raw))
 
         self.stack = stack
-        self._httpd = ThreadingHTTPServer((host, port), Handler)
+        self._httpd = LocalHTTPServer((host, port), Handler)
         self._httpd.daemon_threads = True
         self._thread = threading.Thread(target=self._httpd.serve_forever, name="control", daemon=True)
 

@@ -6,8 +6,9 @@ import json
 import sys
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable, TextIO
+from typing import Any, TextIO
 
 from capstan.workflow import ROOT
 from capstan_local import approver
@@ -45,8 +46,9 @@ def _load(name: str) -> dict[str, Any]:
     return json.loads((EVENTS / name).read_text())
 
 
-def run_demo(*, as_json: bool = False, interactive: bool = False, out: TextIO = sys.stdout, time_scale: float = 0.0005,
-             state_dir: Path | None = None) -> int:
+def run_demo(
+    *, as_json: bool = False, interactive: bool = False, out: TextIO = sys.stdout, time_scale: float = 0.0005, state_dir: Path | None = None
+) -> int:
     """Run push -> build -> gates -> approval -> uploads -> rollout, then an alarm and the rollback."""
     log = sys.stderr if as_json else out
     say = lambda text: print(text, file=log, flush=True)  # noqa: E731
@@ -68,7 +70,7 @@ def run_demo(*, as_json: bool = False, interactive: bool = False, out: TextIO = 
             say(f"capstan: error: the release ended {desc['status']} before approval; see `capstan history {started['execution_name']}`")
             return 1
         mail = next(m for m in stack.outbox.messages() if m["approver"] == "alice")
-        say(f"\n2. Approval email to {mail['to']}: \"{mail['subject']}\" (link withheld from logs)")
+        say(f'\n2. Approval email to {mail["to"]}: "{mail["subject"]}" (link withheld from logs)')
         if interactive:
             print(f"\n   Open this link in a browser and decide:\n   {mail['links'][0]}\n", file=log, flush=True)
         else:

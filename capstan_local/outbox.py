@@ -31,9 +31,17 @@ class Outbox:
                 approver = recipient if audience == "approver" else None
                 to = self._recipients.get(recipient, recipient) if recipient else f"{audience}@capstan.local"
                 text = body.get("Message", "")
-                self._messages.append({"to": to, "subject": body.get("Subject") or "", "body": text,
-                                       "links": LINK.findall(text), "audience": audience, "approver": approver,
-                                       "recipient": recipient})
+                self._messages.append(
+                    {
+                        "to": to,
+                        "subject": body.get("Subject") or "",
+                        "body": text,
+                        "links": LINK.findall(text),
+                        "audience": audience,
+                        "approver": approver,
+                        "recipient": recipient,
+                    }
+                )
                 self._sqs.delete_message(QueueUrl=self._queue, ReceiptHandle=msg["ReceiptHandle"])
 
     def messages(self) -> list[dict[str, Any]]:

@@ -9,6 +9,9 @@
   local build runner.
 - SendTaskFailure: moto's response layer drops the `cause`; the patch passes it on, as
   Step Functions does.
+- DynamoDB writes: moto checks a condition and then writes, with no lock between, so two
+  threads can both win a conditional write. DynamoDB makes each item write atomic; one
+  lock around moto's writes restores that (racing approval clicks depend on it).
 """
 
 from __future__ import annotations
@@ -17,16 +20,18 @@ import json
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from moto.awslambda.models import LambdaFunction
 from moto.codebuild.models import CodeBuildBackend
 from moto.core.responses import EmptyResult
-from moto.stepfunctions.responses import StepFunctionResponse
+from moto.dynamodb.models import DynamoDBBackend
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.common.timeouts.timeout import TimeoutSecondsPath
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
+from moto.stepfunctions.responses import StepFunctionResponse
 
 Invoker = Callable[[str, Any], Any]
 
@@ -95,8 +100,9 @@ def _timeout_path_seconds(self: TimeoutSecondsPath, env: Any) -> Any:
     return seconds
 
 
-def _start_build(self: CodeBuildBackend, project_name: str, source_version: str | None = None,
-                 artifact_override: Any = None) -> dict[str, Any]:
+def _start_build(
+    self: CodeBuildBackend, project_name: str, source_version: str | None = None, artifact_override: Any = None
+) -> dict[str, Any]:
     build = _ORIGINALS["start_build"](self, project_name, source_version, artifact_override)
     if PATCHES.on_build_started:
         PATCHES.on_build_started(dict(build))
@@ -104,9 +110,25 @@ def _start_build(self: CodeBuildBackend, project_name: str, source_version: str 
 
 
 def _send_task_failure(self: StepFunctionResponse) -> Any:
-    self.stepfunction_backend.send_task_failure(self._get_param("taskToken"), error=self._get_param("error"),
-                                                cause=self._get_param("cause"))
+    self.stepfunction_backend.send_task_failure(
+        self._get_param("taskToken"), error=self._get_param("error"), cause=self._get_param("cause")
+    )
     return EmptyResult()
+
+
+_DYNAMODB_WRITES = ("put_item", "update_item", "delete_item", "transact_write_items")
+_DYNAMODB_LOCK = threading.RLock()
+
+
+def _atomic(name: str) -> Callable[..., Any]:
+    original = _ORIGINALS[f"dynamodb.{name}"]
+
+    def write(self: DynamoDBBackend, *args: Any, **kwargs: Any) -> Any:
+        with _DYNAMODB_LOCK:
+            return original(self, *args, **kwargs)
+
+    write.__name__ = name
+    return write
 
 
 def install() -> Patches:
@@ -120,6 +142,9 @@ def install() -> Patches:
             _ORIGINALS["start_build"] = CodeBuildBackend.start_build
             _ORIGINALS["send_task_failure"] = StepFunctionResponse.send_task_failure
             StepFunctionResponse.send_task_failure = _send_task_failure
+            for name in _DYNAMODB_WRITES:
+                _ORIGINALS[f"dynamodb.{name}"] = getattr(DynamoDBBackend, name)
+                setattr(DynamoDBBackend, name, _atomic(name))
             LambdaFunction._invoke_lambda = _invoke_lambda
             WaitFunction._wait_interval = _wait_interval
             retrier_decl.time = _ScaledTime()

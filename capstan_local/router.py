@@ -7,8 +7,9 @@ for the bus; it matches with moto's own pattern matcher.
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 from moto.events.models import EventPattern
 

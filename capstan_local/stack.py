@@ -15,9 +15,10 @@ import threading
 import time
 import warnings
 import zipfile
-from datetime import datetime, timedelta, timezone
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import boto3
 from moto import mock_aws
@@ -27,7 +28,16 @@ import capstan.ports as ports_module
 from capstan.adapters.stores import GooglePlayClient, LiveUpdateClient
 from capstan.config import load_catalog
 from capstan.tables import ALL_TABLES
-from capstan.workflow import ALL_FUNCTIONS, RELEASE_ASL, RELEASE_TASKS, ROLLBACK_ASL, ROLLBACK_TASKS, ROOT, TOPIC_PLACEHOLDER, placeholder
+from capstan.workflow import (
+    ALL_FUNCTIONS,
+    RELEASE_ASL,
+    RELEASE_TASKS,
+    ROLLBACK_ASL,
+    ROLLBACK_TASKS,
+    ROOT,
+    TOPIC_PLACEHOLDER,
+    placeholder,
+)
 from capstan_local.approval_server import ApprovalServer
 from capstan_local.build import LocalBuildRunner
 from capstan_local.outbox import Outbox
@@ -62,10 +72,19 @@ class LocalStack:
         Tests of a build that never reports turn builds off and scale the build timeout too.
     """
 
-    def __init__(self, *, time_scale: float = 0.001, state_dir: Path | None = None, apps_config: Path | None = None,
-                 sources: dict[str, Path] | None = None, on_progress: Progress | None = None,
-                 approval_port: int = 0, seed_baseline: bool = True, run_builds: bool = True,
-                 scale_build_timeout: bool = False):
+    def __init__(
+        self,
+        *,
+        time_scale: float = 0.001,
+        state_dir: Path | None = None,
+        apps_config: Path | None = None,
+        sources: dict[str, Path] | None = None,
+        on_progress: Progress | None = None,
+        approval_port: int = 0,
+        seed_baseline: bool = True,
+        run_builds: bool = True,
+        scale_build_timeout: bool = False,
+    ):
         self.time_scale = time_scale
         self.state_dir = Path(state_dir or ROOT / ".capstan")
         self.apps_config = Path(apps_config or ROOT / "config" / "apps.json")
@@ -86,15 +105,23 @@ class LocalStack:
     def start(self) -> LocalStack:
         self.state_dir.mkdir(parents=True, exist_ok=True)
         shutil.rmtree(self.state_dir / "builds", ignore_errors=True)  # scratch copies of earlier runs
-        os.environ.update({"AWS_ACCESS_KEY_ID": "local", "AWS_SECRET_ACCESS_KEY": "local", "AWS_SESSION_TOKEN": "local",
-                           "AWS_DEFAULT_REGION": REGION, "AWS_REGION": REGION, "POWERTOOLS_TRACE_DISABLED": "true",
-                           "POWERTOOLS_METRICS_DISABLED": "true", "POWERTOOLS_SERVICE_NAME": PREFIX,
-                           "MOTO_ALLOW_NONEXISTENT_REGION": "false"})
+        os.environ.update(
+            {
+                "AWS_ACCESS_KEY_ID": "local",
+                "AWS_SECRET_ACCESS_KEY": "local",
+                "AWS_SESSION_TOKEN": "local",
+                "AWS_DEFAULT_REGION": REGION,
+                "AWS_REGION": REGION,
+                "POWERTOOLS_TRACE_DISABLED": "true",
+                "POWERTOOLS_METRICS_DISABLED": "true",
+                "POWERTOOLS_SERVICE_NAME": PREFIX,
+                "MOTO_ALLOW_NONEXISTENT_REGION": "false",
+            }
+        )
         os.environ.pop("AWS_ENDPOINT_URL", None)
         logging.getLogger("moto.stepfunctions.parser").setLevel(logging.CRITICAL)
         warnings.filterwarnings("ignore", message="No application metrics to publish")
-        self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True},
-                                      "core": {"reset_boto3_session": True}})
+        self._mock = mock_aws(config={"stepfunctions": {"execute_state_machine": True}, "core": {"reset_boto3_session": True}})
         self._mock.start()
         patches = install()
         patches.invoke, patches.time_scale = self.invoke, self.time_scale
@@ -133,16 +160,23 @@ class LocalStack:
     def env(self) -> dict[str, str]:
         """The environment every handler gets: the same variables the CDK stack sets."""
         return {
-            "CAPSTAN_LEDGER_TABLE": f"{PREFIX}-Ledger", "CAPSTAN_RELEASES_TABLE": f"{PREFIX}-Releases",
-            "CAPSTAN_APPROVALS_TABLE": f"{PREFIX}-Approvals", "CAPSTAN_BUILDS_TABLE": f"{PREFIX}-Builds",
-            "CAPSTAN_LOCKS_TABLE": f"{PREFIX}-Locks", "CAPSTAN_ARTIFACT_BUCKET": f"{PREFIX}-artifacts-{ACCOUNT}-{REGION}",
+            "CAPSTAN_LEDGER_TABLE": f"{PREFIX}-Ledger",
+            "CAPSTAN_RELEASES_TABLE": f"{PREFIX}-Releases",
+            "CAPSTAN_APPROVALS_TABLE": f"{PREFIX}-Approvals",
+            "CAPSTAN_BUILDS_TABLE": f"{PREFIX}-Builds",
+            "CAPSTAN_LOCKS_TABLE": f"{PREFIX}-Locks",
+            "CAPSTAN_ARTIFACT_BUCKET": f"{PREFIX}-artifacts-{ACCOUNT}-{REGION}",
             "CAPSTAN_TOPIC_ARN": _arn("sns", f"{PREFIX}-notifications"),
             "CAPSTAN_RELEASE_STATE_MACHINE_ARN": _arn("states", f"stateMachine:{PREFIX}-release"),
             "CAPSTAN_ROLLBACK_STATE_MACHINE_ARN": _arn("states", f"stateMachine:{PREFIX}-rollback"),
-            "CAPSTAN_APPROVAL_BASE_URL": self.approval.url, "CAPSTAN_LINK_KEY_SECRET_ID": f"{PREFIX}/link-keys",
-            "CAPSTAN_STORE_SECRET_ID": f"{PREFIX}/store-credentials", "CAPSTAN_GOOGLE_PLAY_URL": self.sims.urls["google_play"],
-            "CAPSTAN_APP_STORE_URL": self.sims.urls["app_store"], "CAPSTAN_LIVE_UPDATE_URL": self.sims.urls["live_update"],
-            "CAPSTAN_APPS_CONFIG": str(self.apps_config), "CAPSTAN_SECRET_MAX_AGE_S": "0",
+            "CAPSTAN_APPROVAL_BASE_URL": self.approval.url,
+            "CAPSTAN_LINK_KEY_SECRET_ID": f"{PREFIX}/link-keys",
+            "CAPSTAN_STORE_SECRET_ID": f"{PREFIX}/store-credentials",
+            "CAPSTAN_GOOGLE_PLAY_URL": self.sims.urls["google_play"],
+            "CAPSTAN_APP_STORE_URL": self.sims.urls["app_store"],
+            "CAPSTAN_LIVE_UPDATE_URL": self.sims.urls["live_update"],
+            "CAPSTAN_APPS_CONFIG": str(self.apps_config),
+            "CAPSTAN_SECRET_MAX_AGE_S": "0",
         }
 
     def client(self, service: str) -> Any:
@@ -155,8 +189,12 @@ class LocalStack:
         ports_module.reset()
         ddb = self.client("dynamodb")
         for schema in ALL_TABLES:
-            ddb.create_table(TableName=f"{PREFIX}-{schema.name}", KeySchema=schema.key_schema(),
-                             AttributeDefinitions=schema.attribute_definitions(), BillingMode="PAY_PER_REQUEST")
+            ddb.create_table(
+                TableName=f"{PREFIX}-{schema.name}",
+                KeySchema=schema.key_schema(),
+                AttributeDefinitions=schema.attribute_definitions(),
+                BillingMode="PAY_PER_REQUEST",
+            )
         self.client("s3").create_bucket(Bucket=env["CAPSTAN_ARTIFACT_BUCKET"])
         sns, sqs = self.client("sns"), self.client("sqs")
         topic = sns.create_topic(Name=f"{PREFIX}-notifications")["TopicArn"]
@@ -165,10 +203,13 @@ class LocalStack:
         sns.subscribe(TopicArn=topic, Protocol="sqs", Endpoint=queue_arn)
         self.outbox = Outbox(sqs, queue, self.catalog.people())
         sm = self.client("secretsmanager")
-        sm.create_secret(Name=env["CAPSTAN_LINK_KEY_SECRET_ID"], SecretString=json.dumps(
-            {"current": "k1", "k1": secrets.token_urlsafe(48)}))
-        sm.create_secret(Name=env["CAPSTAN_STORE_SECRET_ID"], SecretString=json.dumps(
-            {store: self.sims.token for store in ("google_play", "app_store", "live_update")}))
+        sm.create_secret(
+            Name=env["CAPSTAN_LINK_KEY_SECRET_ID"], SecretString=json.dumps({"current": "k1", "k1": secrets.token_urlsafe(48)})
+        )
+        sm.create_secret(
+            Name=env["CAPSTAN_STORE_SECRET_ID"],
+            SecretString=json.dumps({store: self.sims.token for store in ("google_play", "app_store", "live_update")}),
+        )
         role = self.client("iam").create_role(RoleName=f"{PREFIX}-local", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
         lam = self.client("lambda")
         code = io.BytesIO()
@@ -176,25 +217,42 @@ class LocalStack:
             z.writestr("README.txt", "handlers run in-process")
         arns = {}
         for name in ALL_FUNCTIONS:
-            arns[name] = lam.create_function(FunctionName=f"{PREFIX}-{name}", Runtime="python3.12", Role=role,
-                                             Handler=f"functions.{name}.app.handler", Code={"ZipFile": code.getvalue()},
-                                             Environment={"Variables": env}, Timeout=900)["FunctionArn"]
+            arns[name] = lam.create_function(
+                FunctionName=f"{PREFIX}-{name}",
+                Runtime="python3.12",
+                Role=role,
+                Handler=f"functions.{name}.app.handler",
+                Code={"ZipFile": code.getvalue()},
+                Environment={"Variables": env},
+                Timeout=900,
+            )["FunctionArn"]
         cb = self.client("codebuild")
         for app in self.catalog.apps:
-            cb.create_project(name=app.build.project, source={"type": "CODECOMMIT", "location": app.repository},
-                              artifacts={"type": "NO_ARTIFACTS"}, environment={"type": "LINUX_CONTAINER", "image": "local",
-                                                                               "computeType": "BUILD_GENERAL1_SMALL"},
-                              serviceRole=role)
+            cb.create_project(
+                name=app.build.project,
+                source={"type": "CODECOMMIT", "location": app.repository},
+                artifacts={"type": "NO_ARTIFACTS"},
+                environment={"type": "LINUX_CONTAINER", "image": "local", "computeType": "BUILD_GENERAL1_SMALL"},
+                serviceRole=role,
+            )
             for alarm in app.alarms:
                 self.client("cloudwatch").put_metric_alarm(
-                    AlarmName=alarm, MetricName=alarm, Namespace="Capstan/App", Statistic="Average", Period=60,
-                    EvaluationPeriods=1, Threshold=1.0, ComparisonOperator="GreaterThanThreshold")
+                    AlarmName=alarm,
+                    MetricName=alarm,
+                    Namespace="Capstan/App",
+                    Statistic="Average",
+                    Period=60,
+                    EvaluationPeriods=1,
+                    Threshold=1.0,
+                    ComparisonOperator="GreaterThanThreshold",
+                )
         sfn = self.client("stepfunctions")
         self.state_machines = {}
         for flow, asl, tasks in (("release", RELEASE_ASL, RELEASE_TASKS), ("rollback", ROLLBACK_ASL, ROLLBACK_TASKS)):
             definition = substitute(asl.read_text(), {placeholder(t): arns[t] for t in tasks} | {TOPIC_PLACEHOLDER: topic})
-            self.state_machines[flow] = sfn.create_state_machine(name=f"{PREFIX}-{flow}", definition=definition, roleArn=role,
-                                                                 type="STANDARD")["stateMachineArn"]
+            self.state_machines[flow] = sfn.create_state_machine(
+                name=f"{PREFIX}-{flow}", definition=definition, roleArn=role, type="STANDARD"
+            )["stateMachineArn"]
 
     def _redirect_logs(self) -> None:
         """The handlers' structured logs go to a file, not the terminal (tests read it to look for leaks)."""
@@ -206,7 +264,7 @@ class LocalStack:
 
     def _seed_baseline(self) -> None:
         """The app's previous release is already live everywhere: the known-good target of a rollback."""
-        now = datetime.now(timezone.utc) - timedelta(days=7)
+        now = datetime.now(UTC) - timedelta(days=7)
         releases = boto3.resource("dynamodb", region_name=REGION).Table(self.env["CAPSTAN_RELEASES_TABLE"])
         for app in self.catalog.apps:
             play = GooglePlayClient(self.sims.urls["google_play"], self.sims.token, sleep=lambda _s: None)
@@ -214,12 +272,25 @@ class LocalStack:
             play.set_rollout(app.android.package_name, app.android.track, code, 1.0, "baseline")
             live = LiveUpdateClient(self.sims.urls["live_update"], self.sims.token, sleep=lambda _s: None)
             bundle = b"baseline-web-bundle"
-            bundle_id = live.publish_bundle(app.live_update.app_id, "1.3.2", bundle, hashlib.sha256(bundle).hexdigest(), app.live_update.native_min)
+            bundle_id = live.publish_bundle(
+                app.live_update.app_id, "1.3.2", bundle, hashlib.sha256(bundle).hexdigest(), app.live_update.native_min
+            )
             live.set_channel(app.live_update.app_id, app.live_update.channel, bundle_id, 100)
-            releases.put_item(Item={"app_id": app.app_id, "release_id": f"rel-{app.app_id}-baseline", "status": "live",
-                                    "known_good": True, "marked_bad": False, "started_at": now.isoformat(),
-                                    "updated_at": now.isoformat(), "version_name": "1.3.2", "play_version_code": code,
-                                    "live_bundle_id": bundle_id, "commit": "0" * 40})
+            releases.put_item(
+                Item={
+                    "app_id": app.app_id,
+                    "release_id": f"rel-{app.app_id}-baseline",
+                    "status": "live",
+                    "known_good": True,
+                    "marked_bad": False,
+                    "started_at": now.isoformat(),
+                    "updated_at": now.isoformat(),
+                    "version_name": "1.3.2",
+                    "play_version_code": code,
+                    "live_bundle_id": bundle_id,
+                    "commit": "0" * 40,
+                }
+            )
 
     # --- in-process Lambda -------------------------------------------------------------
 
@@ -227,7 +298,7 @@ class LocalStack:
         name = function.removeprefix(f"{PREFIX}-")
         if name not in self._handlers:
             self._handlers[name] = importlib.import_module(f"functions.{name}.app").handler
-        self.invocations.append((name, datetime.now(timezone.utc).isoformat()))
+        self.invocations.append((name, datetime.now(UTC).isoformat()))
         context = LambdaContext(function_name=f"{PREFIX}-{name}", invoked_function_arn=_arn("lambda", f"function:{PREFIX}-{name}"))
         return self._handlers[name](payload, context)
 
@@ -239,12 +310,19 @@ class LocalStack:
         project = build["projectName"]
         app = next(a for a in self.catalog.apps if a.build.project == project)
         source = self.sources[app.repository]
-        runner = LocalBuildRunner(self.client("s3"), self.env["CAPSTAN_ARTIFACT_BUCKET"],
-                                  self.state_dir / "builds", on_progress=self.on_progress)
+        runner = LocalBuildRunner(
+            self.client("s3"), self.env["CAPSTAN_ARTIFACT_BUCKET"], self.state_dir / "builds", on_progress=self.on_progress
+        )
 
         def run() -> None:
-            event = runner.run(build_id=build["id"], project=project, source_dir=source, commit=build["sourceVersion"],
-                               buildspec=app.build.buildspec, timeout_s=app.build.timeout_minutes * 60)
+            event = runner.run(
+                build_id=build["id"],
+                project=project,
+                source_dir=source,
+                commit=build["sourceVersion"],
+                buildspec=app.build.buildspec,
+                timeout_s=app.build.timeout_minutes * 60,
+            )
             self.put_event(event)
 
         thread = threading.Thread(target=run, name=f"build-{build['id']}", daemon=True)
@@ -280,7 +358,7 @@ class LocalStack:
         return [e["stateEnteredEventDetails"]["name"] for e in self.history(execution_arn) if e["type"].endswith("StateEntered")]
 
     def store_actions(self) -> list[dict[str, Any]]:
-        return self.sims.actions()[self._action_offset:]
+        return self.sims.actions()[self._action_offset :]
 
     def set_alarm(self, name: str, state: str, reason: str) -> None:
         self.client("cloudwatch").set_alarm_state(AlarmName=name, StateValue=state, StateReason=reason)
@@ -307,5 +385,5 @@ def substitute(text: str, values: dict[str, str]) -> str:
         text = text.replace("${" + key + "}", value)
     if "${" in text:
         start = text.index("${")
-        raise KeyError(f"unsubstituted placeholder {text[start:text.index('}', start) + 1]}")
+        raise KeyError(f"unsubstituted placeholder {text[start : text.index('}', start) + 1]}")
     return text

@@ -20,7 +20,9 @@ class Stage:
 def _summary(name: str, output: dict[str, Any]) -> str:
     if name == "Start build" and output.get("build"):
         b = output["build"]
-        return f"built {b['version_name']} ({b['version_code']}), {len(b['artifacts'])} artifacts" + ("" if b["native_compile"] else ", native shells packaged locally")
+        return f"built {b['version_name']} ({b['version_code']}), {len(b['artifacts'])} artifacts" + (
+            "" if b["native_compile"] else ", native shells packaged locally"
+        )
     if name == "Evaluate tests" and output.get("tests"):
         t = output["tests"]["tests"]
         return f"{t['passed']} passed, {t['failed']} failed, {t['errors']} errors, {t['skipped']} skipped"

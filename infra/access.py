@@ -110,8 +110,9 @@ def check_complete() -> None:
     """Fail the synth when a function has no access entry (or an entry names no function)."""
     missing, unknown = set(ALL_FUNCTIONS) - set(ACCESS), set(ACCESS) - set(ALL_FUNCTIONS)
     if missing or unknown:
-        raise ValueError(f"infra/access.py ACCESS is out of date: no entry for {sorted(missing)}, "
-                         f"entries for unknown functions {sorted(unknown)}")
+        raise ValueError(
+            f"infra/access.py ACCESS is out of date: no entry for {sorted(missing)}, entries for unknown functions {sorted(unknown)}"
+        )
 
 
 @dataclass(frozen=True)
@@ -141,8 +142,9 @@ def statements(function: str, to: Granted) -> list[iam.PolicyStatement]:
     writes = any(_WRITES & actions for actions in table_actions.values()) or Need.NOTIFY in wanted
     if Need.ARTIFACTS_READ in wanted:
         out.append(_allow(["s3:GetObject"], [to.artifacts.arn_for_objects(f"{ARTIFACT_READ_PREFIX}*")]))
-    secrets = [s.secret_arn for need, s in ((Need.LINK_KEYS, to.link_keys), (Need.STORE_CREDENTIALS, to.store_credentials))
-               if need in wanted]
+    secrets = [
+        s.secret_arn for need, s in ((Need.LINK_KEYS, to.link_keys), (Need.STORE_CREDENTIALS, to.store_credentials)) if need in wanted
+    ]
     if secrets:
         out.append(_allow(["secretsmanager:GetSecretValue"], secrets))
     if Need.NOTIFY in wanted:
@@ -168,17 +170,29 @@ def wildcard_findings(function: str, artifact_bucket_logical_id: str) -> list[tu
     wanted, arn = needs(function), "arn:<AWS::Partition>:{service}:<AWS::Region>:<AWS::AccountId>:{resource}"
     found = []
     if Need.ARTIFACTS_READ in wanted:
-        found.append((f"Resource::<{artifact_bucket_logical_id}.Arn>/{ARTIFACT_READ_PREFIX}*",
-                      "Steps read build objects under builds/<build id>/, a key known only at run time; the grant is "
-                      "s3:GetObject on that prefix only."))
+        found.append(
+            (
+                f"Resource::<{artifact_bucket_logical_id}.Arn>/{ARTIFACT_READ_PREFIX}*",
+                "Steps read build objects under builds/<build id>/, a key known only at run time; the grant is "
+                "s3:GetObject on that prefix only.",
+            )
+        )
     if Need.START_BUILD in wanted:
-        found.append(("Resource::" + arn.format(service="codebuild", resource=f"project/{BUILD_PROJECT_PREFIX}*"),
-                      "Each app has its own CodeBuild project, capstan-<app> (checked against config/apps.json at "
-                      "synth); StartBuild is allowed on that name prefix only."))
+        found.append(
+            (
+                "Resource::" + arn.format(service="codebuild", resource=f"project/{BUILD_PROJECT_PREFIX}*"),
+                "Each app has its own CodeBuild project, capstan-<app> (checked against config/apps.json at "
+                "synth); StartBuild is allowed on that name prefix only.",
+            )
+        )
     if Need.DESCRIBE_ALARMS in wanted:
-        found.append(("Resource::" + arn.format(service="cloudwatch", resource=f"alarm:{ALARM_NAME_PREFIX}*"),
-                      "Release alarms are named capstan-<app>-... in each app's config (validated); DescribeAlarms "
-                      "is allowed on that name prefix only."))
+        found.append(
+            (
+                "Resource::" + arn.format(service="cloudwatch", resource=f"alarm:{ALARM_NAME_PREFIX}*"),
+                "Release alarms are named capstan-<app>-... in each app's config (validated); DescribeAlarms "
+                "is allowed on that name prefix only.",
+            )
+        )
     return found
 
 

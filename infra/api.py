@@ -41,9 +41,11 @@ ACCESS_LOG_FIELDS = {
     "errorMessage": "$context.error.message",
 }
 
-_NO_AUTHORIZER = ("The approval link is the credential: a signed, expiring, one-time 256-bit token that the approval_api "
-                  "function verifies (approver, four eyes, CSRF, Origin) before anything is decided; approvers are "
-                  "external email recipients with no AWS or Cognito identity.")
+_NO_AUTHORIZER = (
+    "The approval link is the credential: a signed, expiring, one-time 256-bit token that the approval_api "
+    "function verifies (approver, four eyes, CSRF, Origin) before anything is decided; approvers are "
+    "external email recipients with no AWS or Cognito identity."
+)
 
 
 class ApprovalApi(Construct):
@@ -53,7 +55,8 @@ class ApprovalApi(Construct):
         super().__init__(scope, id)
         self.access_logs = logs.LogGroup(self, "AccessLogs", retention=retention, encryption_key=key)
         self.api = apigw.RestApi(
-            self, "Api",
+            self,
+            "Api",
             description="Capstan approval page: one-time links emailed to approvers",
             endpoint_types=[apigw.EndpointType.REGIONAL],
             cloud_watch_role=True,
@@ -73,28 +76,40 @@ class ApprovalApi(Construct):
         # Built from the API id and the stage name rather than `api.url`, which would make the function
         # (whose environment holds it) depend on the stage, which depends on the function's methods.
         self.url = f"https://{self.api.rest_api_id}.execute-api.{stack.region}.{stack.url_suffix}/{STAGE}"
-        acknowledge(self.api, "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/"
-                              "AmazonAPIGatewayPushToCloudWatchLogs]",
-                    "The account-level role that lets API Gateway write access logs; AWS's service-role policy is "
-                    "the documented one and is assumable only by apigateway.amazonaws.com.")
-        acknowledge(self.api, "AwsSolutions-APIG6",
-                    "Execution logs would record the method request path, which is the one-time approval link; "
-                    "access logs (resource template only) and the ledger's audit entry for every attempt stand in.")
-        acknowledge(self.api, "AwsSolutions-APIG3",
-                    "No WAF: stage throttling caps the request rate and a 256-bit signed one-time link cannot be "
-                    "guessed; a web ACL can be attached centrally (Firewall Manager) without changing this stack.")
+        acknowledge(
+            self.api,
+            "AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]",
+            "The account-level role that lets API Gateway write access logs; AWS's service-role policy is "
+            "the documented one and is assumable only by apigateway.amazonaws.com.",
+        )
+        acknowledge(
+            self.api,
+            "AwsSolutions-APIG6",
+            "Execution logs would record the method request path, which is the one-time approval link; "
+            "access logs (resource template only) and the ledger's audit entry for every attempt stand in.",
+        )
+        acknowledge(
+            self.api,
+            "AwsSolutions-APIG3",
+            "No WAF: stage throttling caps the request rate and a 256-bit signed one-time link cannot be "
+            "guessed; a web ACL can be attached centrally (Firewall Manager) without changing this stack.",
+        )
 
     def serve(self, handler: lambda_.IFunction) -> apigw.Resource:
         """Route `GET`, `HEAD` and `POST /a/{token}` to the approval function (Lambda proxy integration)."""
-        validator = self.api.add_request_validator("LinkValidator", validate_request_parameters=True,
-                                                   validate_request_body=True)
+        validator = self.api.add_request_validator("LinkValidator", validate_request_parameters=True, validate_request_body=True)
         resource = self.api.root
         for part in LINK_RESOURCE:
             resource = resource.add_resource(part)
         integration = apigw.LambdaIntegration(handler, proxy=True, allow_test_invoke=False)
         for method in METHODS:
-            resource.add_method(method, integration, authorization_type=apigw.AuthorizationType.NONE,
-                                request_parameters={"method.request.path.token": True}, request_validator=validator)
+            resource.add_method(
+                method,
+                integration,
+                authorization_type=apigw.AuthorizationType.NONE,
+                request_parameters={"method.request.path.token": True},
+                request_validator=validator,
+            )
         acknowledge(resource, "AwsSolutions-APIG4", _NO_AUTHORIZER)
         acknowledge(resource, "AwsSolutions-COG4", _NO_AUTHORIZER)
         return resource

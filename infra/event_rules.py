@@ -21,8 +21,10 @@ MAX_EVENT_AGE = Duration.hours(24)
 RETRY_ATTEMPTS = 185
 DLQ_RETENTION = Duration.days(14)
 
-DLQ_REASON = ("This queue is itself a dead-letter queue: nothing consumes it automatically, its depth is alarmed, "
-              "and an operator inspects and redrives its messages.")
+DLQ_REASON = (
+    "This queue is itself a dead-letter queue: nothing consumes it automatically, its depth is alarmed, "
+    "and an operator inspects and redrives its messages."
+)
 
 
 def event_pattern(pattern: dict[str, Any]) -> events.EventPattern:
@@ -36,8 +38,9 @@ def dead_letter_queue(scope: Construct, id: str, key: kms.IKey, *, lambda_target
     cdk-nag recognises a queue named as a Lambda function's dead-letter target as a
     dead-letter queue (`lambda_target`); the others it takes for work queues.
     """
-    queue = sqs.Queue(scope, id, encryption=sqs.QueueEncryption.KMS, encryption_master_key=key, enforce_ssl=True,
-                      retention_period=DLQ_RETENTION)
+    queue = sqs.Queue(
+        scope, id, encryption=sqs.QueueEncryption.KMS, encryption_master_key=key, enforce_ssl=True, retention_period=DLQ_RETENTION
+    )
     if not lambda_target:
         acknowledge(queue, "AwsSolutions-SQS3", DLQ_REASON)
     acknowledge(queue, "Serverless-SQSRedrivePolicy", DLQ_REASON)
@@ -60,11 +63,15 @@ class EventRules(Construct):
         cid = construct_id(rule.name)
         dlq = dead_letter_queue(self, f"{cid}DeadLetters", key)
         self.rules[rule.name] = events.Rule(
-            self, cid,
+            self,
+            cid,
             rule_name=f"capstan-{rule.name}",
             description=rule.description,
             event_pattern=event_pattern(rule.pattern),
-            targets=[targets.LambdaFunction(functions[rule.target], dead_letter_queue=dlq,
-                                            max_event_age=MAX_EVENT_AGE, retry_attempts=RETRY_ATTEMPTS)],
+            targets=[
+                targets.LambdaFunction(
+                    functions[rule.target], dead_letter_queue=dlq, max_event_age=MAX_EVENT_AGE, retry_attempts=RETRY_ATTEMPTS
+                )
+            ],
         )
         self.dead_letter_queues[rule.name] = dlq

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from aws_cdk import Duration, Fn
 from aws_cdk import aws_iam as iam
@@ -25,8 +26,10 @@ RUNTIME = lambda_.Runtime.PYTHON_3_12
 # Pinned: the newest version its documentation listed when this was written; it cannot be checked offline, so
 # confirm it (`aws lambda get-layer-version-by-arn`) when moving it or before a first deploy.
 POWERTOOLS_LAYER_VERSION = 27
-POWERTOOLS_LAYER_ARN = ("arn:${AWS::Partition}:lambda:${AWS::Region}:017000801446:layer:"
-                        f"AWSLambdaPowertoolsPythonV3-python312-arm64:{POWERTOOLS_LAYER_VERSION}")
+POWERTOOLS_LAYER_ARN = (
+    "arn:${AWS::Partition}:lambda:${AWS::Region}:017000801446:layer:"
+    f"AWSLambdaPowertoolsPythonV3-python312-arm64:{POWERTOOLS_LAYER_VERSION}"
+)
 MEMORY_MB = 256
 LOG_RETENTION = logs.RetentionDays.THREE_MONTHS
 # Functions whose Lambda timeout is not a Task's TimeoutSeconds: the callback tasks only start
@@ -36,8 +39,10 @@ DEFAULT_TIMEOUT_S = 60
 API_TIMEOUT_S = 29
 API_FUNCTIONS = ("approval_api",)
 
-_RUNTIME_REASON = ("Python 3.12 is the runtime the pinned Powertools v3 layer (python312-arm64, which carries "
-                   "pydantic v2's compiled core) is built for; the runtime moves together with the layer ARN.")
+_RUNTIME_REASON = (
+    "Python 3.12 is the runtime the pinned Powertools v3 layer (python312-arm64, which carries "
+    "pydantic v2's compiled core) is built for; the runtime moves together with the layer ARN."
+)
 _PLACEHOLDER = re.compile(r"^\$\{(\w+)\}$")
 
 
@@ -85,24 +90,39 @@ class CapstanFunctions(Construct):
         self.roles: dict[str, iam.Role] = {}
         for name in ALL_FUNCTIONS:
             cid = construct_id(name)
-            role = iam.Role(self, f"{cid}Role", assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
-                            description=f"Capstan {name}: only what its step touches")
+            role = iam.Role(
+                self,
+                f"{cid}Role",
+                assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+                description=f"Capstan {name}: only what its step touches",
+            )
             for statement in statements(name, granted):
                 role.add_to_policy(statement)
             log_group = logs.LogGroup(self, f"{cid}Logs", retention=LOG_RETENTION, encryption_key=key)
             log_group.grant_write(role)
             fn = lambda_.Function(
-                self, cid,
-                code=code, handler=handler_path(name), runtime=RUNTIME, architecture=lambda_.Architecture.ARM_64,
-                layers=[layer], memory_size=MEMORY_MB, timeout=Duration.seconds(timeout_s(name, from_asl)),
-                tracing=lambda_.Tracing.ACTIVE, log_group=log_group, role=role,
-                environment=environment, environment_encryption=key,
+                self,
+                cid,
+                code=code,
+                handler=handler_path(name),
+                runtime=RUNTIME,
+                architecture=lambda_.Architecture.ARM_64,
+                layers=[layer],
+                memory_size=MEMORY_MB,
+                timeout=Duration.seconds(timeout_s(name, from_asl)),
+                tracing=lambda_.Tracing.ACTIVE,
+                log_group=log_group,
+                role=role,
+                environment=environment,
+                environment_encryption=key,
                 description=f"Capstan {name.replace('_', ' ')}",
             )
             self.functions[name] = fn
             self.roles[name] = role
-            acknowledge(role, "AwsSolutions-IAM5[Resource::*]",
-                        "Active X-Ray tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, "
-                        "which have no resource-level permissions.")
+            acknowledge(
+                role,
+                "AwsSolutions-IAM5[Resource::*]",
+                "Active X-Ray tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, which have no resource-level permissions.",
+            )
             acknowledge(fn, "AwsSolutions-L1", _RUNTIME_REASON)
             acknowledge(fn, "Serverless-LambdaLatestVersion", _RUNTIME_REASON)

@@ -33,11 +33,18 @@ class BuildCallbacks:
         self._table = dynamodb_table or table(table_name)
 
     def remember(self, build_id: str, release_id: str, app_id: str, commit: str, task_token: str, now: datetime, ttl_s: int) -> None:
-        self._table.put_item(Item={
-            "build_id": build_id, "release_id": release_id, "app_id": app_id, "commit": commit,
-            "task_token": task_token, "status": "waiting", "created_at": now.isoformat(),
-            "expires_at_epoch": int(now.timestamp()) + ttl_s,
-        })
+        self._table.put_item(
+            Item={
+                "build_id": build_id,
+                "release_id": release_id,
+                "app_id": app_id,
+                "commit": commit,
+                "task_token": task_token,
+                "status": "waiting",
+                "created_at": now.isoformat(),
+                "expires_at_epoch": int(now.timestamp()) + ttl_s,
+            }
+        )
 
     def claim(self, build_id: str, status: str, now: datetime) -> dict[str, Any] | None:
         """Mark the build answered; None when unknown or already answered (duplicate event)."""

@@ -15,12 +15,19 @@ class ReleaseLedger:
     def __init__(self, table_name: str, dynamodb_table: Any = None):
         self._table = dynamodb_table or table(table_name)
 
-    def append(self, subject: str, kind: str, at: datetime, detail: dict[str, Any] | None = None,
-               *, actor: str | None = None, entry_key: str | None = None) -> bool:
+    def append(
+        self,
+        subject: str,
+        kind: str,
+        at: datetime,
+        detail: dict[str, Any] | None = None,
+        *,
+        actor: str | None = None,
+        entry_key: str | None = None,
+    ) -> bool:
         """Add an entry; with `entry_key` a repeat of the same input adds nothing and returns False."""
         entry = entry_key or f"{at.isoformat()}#{uuid.uuid4().hex}"
-        item = {"subject": subject, "entry": entry, "kind": kind, "at": at.isoformat(),
-                "detail": dynamo_safe(detail or {})}
+        item = {"subject": subject, "entry": entry, "kind": kind, "at": at.isoformat(), "detail": dynamo_safe(detail or {})}
         if actor:
             item["actor"] = actor
         return unless_condition_fails(self._table.put_item, Item=item, ConditionExpression="attribute_not_exists(entry)") is not None

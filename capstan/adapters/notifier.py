@@ -16,5 +16,4 @@ class Notifier:
         attributes = {"audience": {"DataType": "String", "StringValue": audience}}
         if recipient:
             attributes["recipient"] = {"DataType": "String", "StringValue": recipient}
-        return self._sns.publish(TopicArn=self._topic, Subject=subject[:100], Message=message,
-                                 MessageAttributes=attributes)["MessageId"]
+        return self._sns.publish(TopicArn=self._topic, Subject=subject[:100], Message=message, MessageAttributes=attributes)["MessageId"]

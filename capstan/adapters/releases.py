@@ -17,8 +17,16 @@ class ReleaseRegistry:
         """Create the release record; a repeat of the same release keeps the first."""
         unless_condition_fails(
             self._table.put_item,
-            Item={"app_id": app_id, "release_id": release_id, "status": "in_progress", "known_good": False,
-                  "marked_bad": False, "started_at": now.isoformat(), "updated_at": now.isoformat(), **fields},
+            Item={
+                "app_id": app_id,
+                "release_id": release_id,
+                "status": "in_progress",
+                "known_good": False,
+                "marked_bad": False,
+                "started_at": now.isoformat(),
+                "updated_at": now.isoformat(),
+                **fields,
+            },
             ConditionExpression="attribute_not_exists(release_id)",
         )
 
@@ -28,9 +36,13 @@ class ReleaseRegistry:
         names = {f"#f{i}": k for i, k in enumerate(fields)}
         values = {f":v{i}": v for i, v in enumerate(fields.values())}
         expr = "SET " + ", ".join(f"#f{i} = :v{i}" for i in range(len(fields)))
-        self._table.update_item(Key={"app_id": app_id, "release_id": release_id}, UpdateExpression=expr,
-                                ExpressionAttributeNames=names, ExpressionAttributeValues=values,
-                                ConditionExpression="attribute_exists(release_id)")
+        self._table.update_item(
+            Key={"app_id": app_id, "release_id": release_id},
+            UpdateExpression=expr,
+            ExpressionAttributeNames=names,
+            ExpressionAttributeValues=values,
+            ConditionExpression="attribute_exists(release_id)",
+        )
 
     def get(self, app_id: str, release_id: str) -> dict[str, Any] | None:
         return self._table.get_item(Key={"app_id": app_id, "release_id": release_id}, ConsistentRead=True).get("Item")
@@ -48,7 +60,10 @@ class ReleaseRegistry:
     @staticmethod
     def view(item: dict[str, Any]) -> ReleaseView:
         return ReleaseView(
-            release_id=item["release_id"], status=item["status"], known_good=bool(item.get("known_good")),
-            marked_bad=bool(item.get("marked_bad")), started_at=datetime.fromisoformat(item["started_at"]),
+            release_id=item["release_id"],
+            status=item["status"],
+            known_good=bool(item.get("known_good")),
+            marked_bad=bool(item.get("marked_bad")),
+            started_at=datetime.fromisoformat(item["started_at"]),
             live_bundle_id=item.get("live_bundle_id"),
         )

@@ -103,6 +103,20 @@ def check_csrf(key: bytes, approval_id: str, secret: str, given: str) -> bool:
     return hmac.compare_digest(csrf_token(key, approval_id, secret).encode(), (given or "").encode())
 
 
+def same_origin(origin: str | None, fetch_site: str | None, base_url: str) -> bool:
+    """Did the POST come from the approval page itself?
+
+    Our pages send `Referrer-Policy: no-referrer`, under which browsers serialize the
+    Origin of a form POST as "null"; they then still say `Sec-Fetch-Site: same-origin`,
+    a header no page can set. Anything else must carry our exact origin.
+    """
+    scheme, _, rest = base_url.partition("://")
+    ours = f"{scheme}://{rest.split('/', 1)[0]}"
+    if origin == ours:
+        return True
+    return origin == "null" and fetch_site == "same-origin"
+
+
 def refuse_approver(approver: str, allowed: set[str], pushed_by: str) -> str | None:
     """Why this person may not decide, or None: approvers only, and never the pusher (four eyes)."""
     if approver not in allowed:

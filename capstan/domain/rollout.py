@@ -12,8 +12,7 @@ def next_step(policy: RolloutPolicy, current: RolloutProgress | None) -> Rollout
     if step >= len(policy.fractions):
         raise ValueError("rollout already complete")
     fraction = policy.fractions[step]
-    return RolloutProgress(step=step, fraction=fraction, bake_seconds=policy.bake_seconds,
-                           complete=step == len(policy.fractions) - 1)
+    return RolloutProgress(step=step, fraction=fraction, bake_seconds=policy.bake_seconds, complete=step == len(policy.fractions) - 1)
 
 
 def play_fraction(fraction: float) -> float | None:

@@ -80,8 +80,15 @@ def _finding(tool: str, result: dict, rule_levels: dict) -> ScanFinding:
     fingerprint = next(iter(sorted(prints.values())), None) if isinstance(prints, dict) else None
     if not fingerprint:
         fingerprint = hashlib.sha256(f"{tool}|{rule}|{file}|{line}|{message}".encode()).hexdigest()[:32]
-    return ScanFinding(tool=tool, rule=rule, level=level, message=message, file=file,
-                       line=line if isinstance(line, int) else None, fingerprint=str(fingerprint))
+    return ScanFinding(
+        tool=tool,
+        rule=rule,
+        level=level,
+        message=message,
+        file=file,
+        line=line if isinstance(line, int) else None,
+        fingerprint=str(fingerprint),
+    )
 
 
 def decide(findings: list[ScanFinding], tools_seen: list[str], policy: ScanPolicy) -> ScanDecision:

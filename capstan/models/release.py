@@ -6,7 +6,18 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from capstan.models.common import AppId, CommitSha, Contract, ErrorInfo, ExecutionName, Lenient, PersonId, RefName, Sha256, UtcDatetime
+from capstan.models.common import (
+    AppId,
+    CommitSha,
+    Contract,
+    ErrorInfo,
+    ExecutionName,
+    Lenient,
+    PersonId,
+    RefName,
+    Sha256,
+    UtcDatetime,
+)
 
 ArtifactKind = Literal["web_bundle", "android_aab", "ios_ipa"]
 ReportFormat = Literal["JUNITXML", "SARIF", "LCOV", "COBERTURAXML"]

@@ -68,5 +68,3 @@ class PlannedRollback(Lenient):
 class RecordRollbackInput(Lenient):
     outcome: Literal["succeeded", "failed", "refused"]
     state: RollbackState
-
-

@@ -26,8 +26,9 @@ class Started(Contract):
 
 
 def _refuse(ports: Ports, event_id: str, source: str, reason: str) -> Started:
-    ports.ledger.append(f"refused#{source}", "refused", ports.clock(), {"event_id": event_id, "error": reason},
-                        entry_key=f"event#{event_id}")
+    ports.ledger.append(
+        f"refused#{source}", "refused", ports.clock(), {"event_id": event_id, "error": reason}, entry_key=f"event#{event_id}"
+    )
     return Started(status="refused", reason=reason)
 
 
@@ -58,16 +59,32 @@ def start_release(event: CodeCommitPush | GitHubPush, ports: Ports) -> Started:
     if app is None:
         return _refuse(ports, event.id, source, f"repository {repository} is not configured for any app")
     if not app.releases_ref(ref):
-        ports.ledger.append(f"ignored#{app.app_id}", "ignored", ports.clock(), {"event_id": event.id, "ref": ref},
-                            entry_key=f"event#{event.id}")
+        ports.ledger.append(
+            f"ignored#{app.app_id}", "ignored", ports.clock(), {"event_id": event.id, "ref": ref}, entry_key=f"event#{event.id}"
+        )
         return Started(status="ignored", reason=f"{ref} is not a release branch or tag of {app.app_id}")
     rid = make_release_id(app.app_id, app.track, commit)
-    request = ReleaseRequest(release_id=rid, app_id=app.app_id, repository=repository, ref=ref, ref_type=ref_type,
-                             commit=commit, pushed_by=pushed_by, track=app.track, event_id=event.id, received_at=ports.clock())
+    request = ReleaseRequest(
+        release_id=rid,
+        app_id=app.app_id,
+        repository=repository,
+        ref=ref,
+        ref_type=ref_type,
+        commit=commit,
+        pushed_by=pushed_by,
+        track=app.track,
+        event_id=event.id,
+        received_at=ports.clock(),
+    )
     arn, started = ports.workflow.start(ports.settings.release_state_machine_arn, rid, {"request": request.model_dump(mode="json")})
-    ports.ledger.append(rid, "push accepted" if started else "push duplicate", ports.clock(),
-                        {"event_id": event.id, "ref": ref, "commit": commit, "execution": arn}, actor=pushed_by,
-                        entry_key=f"event#{event.id}")
+    ports.ledger.append(
+        rid,
+        "push accepted" if started else "push duplicate",
+        ports.clock(),
+        {"event_id": event.id, "ref": ref, "commit": commit, "execution": arn},
+        actor=pushed_by,
+        entry_key=f"event#{event.id}",
+    )
     return Started(status="started" if started else "duplicate", execution_name=rid, execution_arn=arn)
 
 
@@ -83,7 +100,13 @@ def start_rollback(event: AlarmStateChange | OnCallRollback, ports: Ports) -> St
         if app is None:
             return _refuse(ports, event.id, "rollback", f"alarm {d.alarm_name} belongs to no configured app")
         # Dedupe by alarm and state-change time: a repeated delivery names the same execution.
-        key, trigger, who, reason, release = f"{d.alarm_name}|{d.state.timestamp.isoformat()}", "alarm", "cloudwatch-alarm", d.state.reason or "alarm", None
+        key, trigger, who, reason, release = (
+            f"{d.alarm_name}|{d.state.timestamp.isoformat()}",
+            "alarm",
+            "cloudwatch-alarm",
+            d.state.reason or "alarm",
+            None,
+        )
         alarm_name = d.alarm_name
     else:
         d = event.detail
@@ -92,10 +115,24 @@ def start_rollback(event: AlarmStateChange | OnCallRollback, ports: Ports) -> St
             return _refuse(ports, event.id, "rollback", f"app_id {d.app_id} is not a configured app")
         key, trigger, who, reason, release, alarm_name = f"oncall|{event.id}", "on_call", d.requested_by, d.reason, d.release_id, None
     rid = make_rollback_id(app.app_id, key)
-    request = RollbackRequest(rollback_id=rid, app_id=app.app_id, trigger=trigger, requested_by=who, reason=reason[:2048],
-                              alarm_name=alarm_name, release_id=release, event_id=event.id, requested_at=ports.clock())
+    request = RollbackRequest(
+        rollback_id=rid,
+        app_id=app.app_id,
+        trigger=trigger,
+        requested_by=who,
+        reason=reason[:2048],
+        alarm_name=alarm_name,
+        release_id=release,
+        event_id=event.id,
+        requested_at=ports.clock(),
+    )
     arn, started = ports.workflow.start(ports.settings.rollback_state_machine_arn, rid, {"request": request.model_dump(mode="json")})
-    ports.ledger.append(rid, "rollback requested" if started else "rollback duplicate", ports.clock(),
-                        {"event_id": event.id, "trigger": trigger, "reason": reason[:500], "execution": arn}, actor=who,
-                        entry_key=f"event#{event.id}")
+    ports.ledger.append(
+        rid,
+        "rollback requested" if started else "rollback duplicate",
+        ports.clock(),
+        {"event_id": event.id, "trigger": trigger, "reason": reason[:500], "execution": arn},
+        actor=who,
+        entry_key=f"event#{event.id}",
+    )
     return Started(status="started" if started else "duplicate", execution_name=rid, execution_arn=arn)

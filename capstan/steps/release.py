@@ -8,7 +8,17 @@ from capstan.domain import approval, scan_gate, tests_gate
 from capstan.errors import BuildFailed, InvalidInput, ReleaseLocked, ScanGateFailed, TestGateFailed
 from capstan.models.common import Contract, first_error
 from capstan.models.events import BuildStateChange
-from capstan.models.release import BuildManifest, BuildSummary, BuiltRelease, ReleaseRequest, ScanDecision, BuildTaskInput, TestDecision, Timeouts, ValidatedRelease
+from capstan.models.release import (
+    BuildManifest,
+    BuildSummary,
+    BuildTaskInput,
+    BuiltRelease,
+    ReleaseRequest,
+    ScanDecision,
+    TestDecision,
+    Timeouts,
+    ValidatedRelease,
+)
 from capstan.ports import Ports
 from capstan.steps.intake import Started
 
@@ -35,14 +45,16 @@ def validate_release(inp: ValidateInput, ports: Ports) -> ValidateOutput:
         raise InvalidInput(f"ref: {req.ref} is not a release ref of {app.app_id}")
     approval_s = app.approval.link_ttl_minutes * 60
     final_s = approval.reminder_lead(approval_s)
-    timeouts = Timeouts(build_s=app.build.timeout_minutes * 60 + 300, approval_s=approval_s,
-                        reminder_s=approval_s - final_s, final_s=final_s)
+    timeouts = Timeouts(
+        build_s=app.build.timeout_minutes * 60 + 300, approval_s=approval_s, reminder_s=approval_s - final_s, final_s=final_s
+    )
     lease = timeouts.build_s + timeouts.approval_s + 6 * 3600
     lid = lock_id(req.app_id, req.track)
     if not ports.locks.acquire(lid, owner=req.release_id, now=ports.clock(), lease_s=lease):
         raise ReleaseLocked(f"release {ports.locks.holder(lid)} of {req.app_id} ({req.track}) is in flight")
-    ports.releases.put_new(req.app_id, req.release_id, ports.clock(),
-                           {"commit": req.commit, "ref": req.ref, "pushed_by": req.pushed_by, "track": req.track})
+    ports.releases.put_new(
+        req.app_id, req.release_id, ports.clock(), {"commit": req.commit, "ref": req.ref, "pushed_by": req.pushed_by, "track": req.track}
+    )
     ports.ledger.append(req.release_id, "release started", ports.clock(), {"commit": req.commit, "ref": req.ref}, actor=req.pushed_by)
     return ValidateOutput(release=ValidatedRelease(request=req, lock_id=lid, timeouts=timeouts))
 
@@ -56,8 +68,9 @@ def start_build(inp: BuildTaskInput, ports: Ports) -> BuildStarted:
     req = inp.state.release.request
     app = ports.app(req.app_id)
     build_id = ports.builds.start(app.build.project, req.commit, app.build.buildspec, req.release_id, app.build.timeout_minutes)
-    ports.build_callbacks.remember(build_id, req.release_id, req.app_id, req.commit, inp.task_token, ports.clock(),
-                                   ttl_s=inp.state.release.timeouts.build_s + 86400)
+    ports.build_callbacks.remember(
+        build_id, req.release_id, req.app_id, req.commit, inp.task_token, ports.clock(), ttl_s=inp.state.release.timeouts.build_s + 86400
+    )
     ports.ledger.append(req.release_id, "build started", ports.clock(), {"build_id": build_id, "project": app.build.project})
     return BuildStarted(build_id=build_id)
 
@@ -67,9 +80,13 @@ def build_finished(event: BuildStateChange, ports: Ports) -> Started:
     d = event.detail
     waiting = ports.build_callbacks.claim(d.short_build_id, d.build_status, ports.clock())
     if waiting is None:
-        ports.ledger.append(f"build#{d.short_build_id}", "build event ignored", ports.clock(),
-                            {"event_id": event.id, "status": d.build_status, "why": "unknown build or already answered"},
-                            entry_key=f"event#{event.id}")
+        ports.ledger.append(
+            f"build#{d.short_build_id}",
+            "build event ignored",
+            ports.clock(),
+            {"event_id": event.id, "status": d.build_status, "why": "unknown build or already answered"},
+            entry_key=f"event#{event.id}",
+        )
         return Started(status="duplicate", reason=f"build {d.short_build_id} is unknown or already answered")
     release_id, token = waiting["release_id"], waiting["task_token"]
     try:
@@ -81,18 +98,36 @@ def build_finished(event: BuildStateChange, ports: Ports) -> Started:
         if manifest.status != "SUCCEEDED":
             raise BuildFailed(f"build manifest says {manifest.status}")
     except (BuildFailed, InvalidInput) as exc:
-        ports.ledger.append(release_id, "build failed", ports.clock(), {"build_id": d.short_build_id, "error": str(exc)},
-                            entry_key=f"event#{event.id}")
+        ports.ledger.append(
+            release_id, "build failed", ports.clock(), {"build_id": d.short_build_id, "error": str(exc)}, entry_key=f"event#{event.id}"
+        )
         ports.workflow.fail(token, BuildFailed.__name__, str(exc))
         return Started(status="refused", execution_name=release_id, reason=str(exc))
-    summary = BuildSummary(build_id=d.short_build_id, status="SUCCEEDED", version_name=manifest.version_name,
-                           version_code=manifest.version_code, artifacts=manifest.artifacts, reports=manifest.reports,
-                           native_compile=manifest.native_compile, notes=manifest.notes)
-    ports.releases.update(waiting["app_id"], release_id, ports.clock(), version_name=manifest.version_name,
-                          version_code=manifest.version_code, build_id=d.short_build_id)
-    ports.ledger.append(release_id, "build succeeded", ports.clock(),
-                        {"build_id": d.short_build_id, "version": manifest.version_name,
-                         "artifacts": {a.name: a.sha256 for a in manifest.artifacts}}, entry_key=f"event#{event.id}")
+    summary = BuildSummary(
+        build_id=d.short_build_id,
+        status="SUCCEEDED",
+        version_name=manifest.version_name,
+        version_code=manifest.version_code,
+        artifacts=manifest.artifacts,
+        reports=manifest.reports,
+        native_compile=manifest.native_compile,
+        notes=manifest.notes,
+    )
+    ports.releases.update(
+        waiting["app_id"],
+        release_id,
+        ports.clock(),
+        version_name=manifest.version_name,
+        version_code=manifest.version_code,
+        build_id=d.short_build_id,
+    )
+    ports.ledger.append(
+        release_id,
+        "build succeeded",
+        ports.clock(),
+        {"build_id": d.short_build_id, "version": manifest.version_name, "artifacts": {a.name: a.sha256 for a in manifest.artifacts}},
+        entry_key=f"event#{event.id}",
+    )
     ports.workflow.succeed(token, summary.model_dump(mode="json"))
     return Started(status="started", execution_name=release_id)
 
@@ -129,8 +164,12 @@ def evaluate_scans(inp: BuiltRelease, ports: Ports) -> ScanDecision:
         tools += run_tools
         findings += run_findings
     decision = scan_gate.decide(findings, tools, ports.app(req.app_id).scans)
-    ports.ledger.append(req.release_id, f"scan gate {decision.decision}", ports.clock(),
-                        {"counts": decision.counts, "tools": decision.tools, "reasons": decision.reasons})
+    ports.ledger.append(
+        req.release_id,
+        f"scan gate {decision.decision}",
+        ports.clock(),
+        {"counts": decision.counts, "tools": decision.tools, "reasons": decision.reasons},
+    )
     if decision.decision == "fail":
         raise ScanGateFailed("; ".join(decision.reasons))
     return decision

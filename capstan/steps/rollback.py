@@ -46,19 +46,29 @@ def validate_rollback(inp: ValidateRollbackInput, ports: Ports) -> RollbackPlan:
     target = rules.target_release(views, bad)
     if isinstance(target, str):
         raise RollbackRefused(target)
-    recent = [datetime.fromisoformat(e["at"]) for e in ports.ledger.entries(_history_subject(app.app_id))
-              if e["kind"] == "rollback succeeded" and e.get("detail", {}).get("trigger") == "alarm"]
+    recent = [
+        datetime.fromisoformat(e["at"])
+        for e in ports.ledger.entries(_history_subject(app.app_id))
+        if e["kind"] == "rollback succeeded" and e.get("detail", {}).get("trigger") == "alarm"
+    ]
     if (why := rules.refuse_rate(req.trigger, recent, now, app.max_auto_rollbacks_per_day, app.rollback_cooldown_minutes)) is not None:
         raise RollbackRefused(why)
     item = items[bad.release_id]
     if "play_version_code" not in item:
         raise RollbackRefused(f"release {bad.release_id} never reached the stores")
     plan = RollbackPlan(
-        rollback_id=req.rollback_id, app_id=app.app_id, release_id=bad.release_id,
-        version_name=item.get("version_name", "?"), version_code=int(item["play_version_code"]),
-        android_package=app.android.package_name, android_track=app.android.track,
-        phased_release_id=item.get("phased_release_id"), live_update_app=app.live_update.app_id,
-        live_update_channel=app.live_update.channel, target_release_id=target.release_id, target_bundle_id=target.live_bundle_id or "",
+        rollback_id=req.rollback_id,
+        app_id=app.app_id,
+        release_id=bad.release_id,
+        version_name=item.get("version_name", "?"),
+        version_code=int(item["play_version_code"]),
+        android_package=app.android.package_name,
+        android_track=app.android.track,
+        phased_release_id=item.get("phased_release_id"),
+        live_update_app=app.live_update.app_id,
+        live_update_channel=app.live_update.channel,
+        target_release_id=target.release_id,
+        target_bundle_id=target.live_bundle_id or "",
     )
     ports.ledger.append(req.rollback_id, "rollback planned", now, plan.model_dump(), actor=req.requested_by)
     return plan
@@ -101,22 +111,33 @@ def record_rollback(inp: RecordRollbackInput, ports: Ports) -> Notification:
     state, now = inp.state, ports.clock()
     req, plan = state.request, state.plan
     cause = state.error.cause[:1000] if state.error else ""
-    detail = {"trigger": req.trigger, "reason": req.reason[:500], "error": state.error.error if state.error else None, "cause": cause,
-              "actions": [a.model_dump() for a in state.actions or []]}
+    detail = {
+        "trigger": req.trigger,
+        "reason": req.reason[:500],
+        "error": state.error.error if state.error else None,
+        "cause": cause,
+        "actions": [a.model_dump() for a in state.actions or []],
+    }
     if inp.outcome == "succeeded" and plan is not None:
-        ports.releases.update(plan.app_id, plan.release_id, now, status="rolled_back", marked_bad=True, known_good=False,
-                              rolled_back_by=req.requested_by)
+        ports.releases.update(
+            plan.app_id, plan.release_id, now, status="rolled_back", marked_bad=True, known_good=False, rolled_back_by=req.requested_by
+        )
         ports.releases.update(plan.app_id, plan.target_release_id, now, status="live")
         ports.ledger.append(plan.release_id, "release rolled back", now, {"rollback_id": req.rollback_id, **detail}, actor=req.requested_by)
     ports.ledger.append(req.rollback_id, f"rollback {inp.outcome}", now, detail, actor=req.requested_by)
-    ports.ledger.append(_history_subject(req.app_id), f"rollback {inp.outcome}", now, {"rollback_id": req.rollback_id, **detail},
-                        actor=req.requested_by)
+    ports.ledger.append(
+        _history_subject(req.app_id), f"rollback {inp.outcome}", now, {"rollback_id": req.rollback_id, **detail}, actor=req.requested_by
+    )
     if inp.outcome == "succeeded":
         done = ", ".join(f"{a.store} {a.action}" for a in state.actions or [])
-        return Notification(subject=f"Rolled back {req.app_id} {plan.version_name if plan else ''}"[:100],
-                            message=f"Rollback {req.rollback_id} ({req.trigger}, asked by {req.requested_by}): {done}.\nReason: {req.reason[:500]}")
-    return Notification(subject=f"Rollback {inp.outcome}: {req.app_id}"[:100],
-                        message=f"Rollback {req.rollback_id} {inp.outcome}. {state.error.error if state.error else ''}: {cause}\nA human must look now.")
+        return Notification(
+            subject=f"Rolled back {req.app_id} {plan.version_name if plan else ''}"[:100],
+            message=f"Rollback {req.rollback_id} ({req.trigger}, asked by {req.requested_by}): {done}.\nReason: {req.reason[:500]}",
+        )
+    return Notification(
+        subject=f"Rollback {inp.outcome}: {req.app_id}"[:100],
+        message=f"Rollback {req.rollback_id} {inp.outcome}. {state.error.error if state.error else ''}: {cause}\nA human must look now.",
+    )
 
 
 def unlock_app(inp: UnlockInput, ports: Ports) -> Contract:

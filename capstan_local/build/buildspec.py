@@ -27,10 +27,12 @@ def _strings(value: Any, where: str) -> list[str]:
 def _file_set(section: Any, where: str) -> dict[str, Any]:
     if not isinstance(section, dict) or not section.get("files"):
         raise BuildspecError(f"{where} needs a non-empty 'files' list")
-    return {"files": _strings(section["files"], f"{where}.files"),
-            "base": str(section.get("base-directory", ".")),
-            "discard": section.get("discard-paths") in (True, "yes"),
-            "format": str(section.get("file-format", "JUNITXML")).upper()}
+    return {
+        "files": _strings(section["files"], f"{where}.files"),
+        "base": str(section.get("base-directory", ".")),
+        "discard": section.get("discard-paths") in (True, "yes"),
+        "format": str(section.get("file-format", "JUNITXML")).upper(),
+    }
 
 
 def load_buildspec(text: str, name: str = "buildspec.yml") -> dict[str, Any]:
@@ -78,9 +80,12 @@ def load_buildspec(text: str, name: str = "buildspec.yml") -> dict[str, Any]:
         on_failure = str(body.get("on-failure", "ABORT")).upper()
         if on_failure not in ("ABORT", "CONTINUE"):
             raise BuildspecError(f"{name}: phases.{phase}.on-failure must be ABORT or CONTINUE")
-        phases[phase] = {"commands": _strings(body.get("commands"), f"phases.{phase}.commands"),
-                         "finally": _strings(body.get("finally"), f"phases.{phase}.finally"),
-                         "on_failure": on_failure, "runtime_versions": body.get("runtime-versions") or {}}
+        phases[phase] = {
+            "commands": _strings(body.get("commands"), f"phases.{phase}.commands"),
+            "finally": _strings(body.get("finally"), f"phases.{phase}.finally"),
+            "on_failure": on_failure,
+            "runtime_versions": body.get("runtime-versions") or {},
+        }
     env = spec.get("env") or {}
     variables = env.get("variables") or {} if isinstance(env, dict) else None
     if not isinstance(variables, dict):
@@ -89,8 +94,7 @@ def load_buildspec(text: str, name: str = "buildspec.yml") -> dict[str, Any]:
     if not isinstance(reports, dict):
         raise BuildspecError(f"{name}: 'reports' must map report groups to file sets")
     return {
-        "variables": {str(k): "" if v is None else json.dumps(v) if isinstance(v, bool) else str(v)
-                      for k, v in variables.items()},
+        "variables": {str(k): "" if v is None else json.dumps(v) if isinstance(v, bool) else str(v) for k, v in variables.items()},
         "unresolved": sorted(k for k in ("parameter-store", "secrets-manager") if isinstance(env, dict) and env.get(k)),
         "phases": phases,
         "reports": {str(g): _file_set(body, f"reports.{g}") for g, body in reports.items()},

@@ -21,9 +21,20 @@ DEFAULT_ARTIFACTS = {"files": ["**/*"], "base": "dist", "discard": False}
 class Build:
     """One build in progress: scratch copy, build shell, masked log, phase records and notes."""
 
-    def __init__(self, *, build_id: str, project: str, commit: str, env: dict[str, str], spec: dict[str, Any],
-                 timeout_s: int, workdir: Path, clock: Callable[[], datetime],
-                 on_progress: Callable[[str], None], publisher: Publisher) -> None:
+    def __init__(
+        self,
+        *,
+        build_id: str,
+        project: str,
+        commit: str,
+        env: dict[str, str],
+        spec: dict[str, Any],
+        timeout_s: int,
+        workdir: Path,
+        clock: Callable[[], datetime],
+        on_progress: Callable[[str], None],
+        publisher: Publisher,
+    ) -> None:
         self.build_id, self.project, self.commit, self.spec = build_id, project, commit, spec
         self.timeout_s, self.caller_env = timeout_s, {k: str(v) for k, v in env.items()}
         self.clock, self.on_progress, self.publisher = clock, on_progress, publisher
@@ -36,11 +47,21 @@ class Build:
         self.status, self.aborted_in = "SUCCEEDED", ""
         self.records: list[dict[str, Any]] = []
         self.notes: list[str] = []
-        self.env = shell_env(spec["variables"], self.caller_env, dict(
-            CODEBUILD_BUILD_ID=build_id, CODEBUILD_BUILD_ARN=build_arn(build_id), CODEBUILD_CI="true",
-            CODEBUILD_RESOLVED_SOURCE_VERSION=commit, CODEBUILD_SOURCE_VERSION=commit,
-            CODEBUILD_SRC_DIR=str(self.src), CODEBUILD_INITIATOR="capstan-local",
-            AWS_REGION=REGION, AWS_DEFAULT_REGION=REGION))
+        self.env = shell_env(
+            spec["variables"],
+            self.caller_env,
+            dict(
+                CODEBUILD_BUILD_ID=build_id,
+                CODEBUILD_BUILD_ARN=build_arn(build_id),
+                CODEBUILD_CI="true",
+                CODEBUILD_RESOLVED_SOURCE_VERSION=commit,
+                CODEBUILD_SOURCE_VERSION=commit,
+                CODEBUILD_SRC_DIR=str(self.src),
+                CODEBUILD_INITIATOR="capstan-local",
+                AWS_REGION=REGION,
+                AWS_DEFAULT_REGION=REGION,
+            ),
+        )
         self.log = BuildLog(self.root / "build.log", secret_values(self.env), clock)
         self.shell = Shell(self.root / ".shell", self.src, self.env, timeout_s, self.log)
         for key in spec["unresolved"]:
@@ -60,8 +81,7 @@ class Build:
         self.log.container(message)
         self.progress(message)
 
-    def phase(self, kind: str, status: str = "SUCCEEDED", start: datetime | None = None,
-              context: list[str] | None = None) -> None:
+    def phase(self, kind: str, status: str = "SUCCEEDED", start: datetime | None = None, context: list[str] | None = None) -> None:
         end = self.clock()
         self.records.append(phase_record(kind, status, start or end, end, context or []))
 
@@ -72,8 +92,7 @@ class Build:
     def download_source(self, source_dir: Path) -> None:
         start = self.clock()
         self.log.container("Entering phase DOWNLOAD_SOURCE")
-        shutil.copytree(source_dir, self.src, symlinks=True,
-                        ignore=shutil.ignore_patterns("node_modules", "dist", "reports"))
+        shutil.copytree(source_dir, self.src, symlinks=True, ignore=shutil.ignore_patterns("node_modules", "dist", "reports"))
         self.shell.start()
         self.progress(f"DOWNLOAD_SOURCE: copied {source_dir} at {self.commit[:12]} into {self.src}")
         self.phase("DOWNLOAD_SOURCE", start=start)
@@ -144,8 +163,7 @@ class Build:
         if not web:
             self.log.container(f"no matching artifact paths found for {file_set['files']} in {file_set['base']}")
             return []
-        built = packages(web, self.src, build_id=self.build_id, commit=self.commit,
-                         version_name=version_name, version_code=version_code)
+        built = packages(web, self.src, build_id=self.build_id, commit=self.commit, version_name=version_name, version_code=version_code)
         self.progress(f"UPLOAD_ARTIFACTS: web-bundle.zip has {len(web)} file(s). {SHELL_NOTE}")
         self.notes.append(SHELL_NOTE)
         return self.publisher.artifacts(built)

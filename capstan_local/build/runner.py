@@ -35,18 +35,32 @@ class LocalBuildRunner:
         Returns the current time as an aware datetime; defaults to UTC now.
     """
 
-    def __init__(self, s3_client: Any, bucket: str, workdir: Path, *,
-                 on_progress: Callable[[str], None] | None = None,
-                 clock: Callable[[], datetime] = utcnow) -> None:
+    def __init__(
+        self,
+        s3_client: Any,
+        bucket: str,
+        workdir: Path,
+        *,
+        on_progress: Callable[[str], None] | None = None,
+        clock: Callable[[], datetime] = utcnow,
+    ) -> None:
         self.s3 = s3_client
         self.bucket = bucket
         self.workdir = Path(workdir)
         self.on_progress = on_progress or (lambda _message: None)
         self.clock = clock
 
-    def run(self, *, build_id: str, project: str, source_dir: Path, commit: str,
-            buildspec: str = "buildspec.yml", env: dict[str, str] | None = None,
-            timeout_s: int = 300) -> dict[str, Any]:
+    def run(
+        self,
+        *,
+        build_id: str,
+        project: str,
+        source_dir: Path,
+        commit: str,
+        buildspec: str = "buildspec.yml",
+        env: dict[str, str] | None = None,
+        timeout_s: int = 300,
+    ) -> dict[str, Any]:
         """Run one build and return its "CodeBuild Build State Change" event.
 
         Parameters
@@ -93,9 +107,18 @@ class LocalBuildRunner:
         version_name, version_code = _app_version(source_dir / "package.json")
 
         publisher = Publisher(self.s3, self.bucket, build_id)
-        build = Build(build_id=build_id, project=project, commit=commit, env=env or {}, spec=spec,
-                      timeout_s=timeout_s, workdir=self.workdir, clock=self.clock,
-                      on_progress=self.on_progress, publisher=publisher)
+        build = Build(
+            build_id=build_id,
+            project=project,
+            commit=commit,
+            env=env or {},
+            spec=spec,
+            timeout_s=timeout_s,
+            workdir=self.workdir,
+            clock=self.clock,
+            on_progress=self.on_progress,
+            publisher=publisher,
+        )
         try:
             for phase in ("SUBMITTED", "QUEUED", "PROVISIONING"):
                 build.phase(phase)
@@ -106,19 +129,37 @@ class LocalBuildRunner:
             build.close()
         build.phase("FINALIZING")
         manifest = {
-            "build_id": build_id, "project": project, "commit": commit, "status": build.status,
-            "version_name": version_name, "version_code": version_code,
-            "started_at": iso(build.started), "finished_at": iso(self.clock()),
+            "build_id": build_id,
+            "project": project,
+            "commit": commit,
+            "status": build.status,
+            "version_name": version_name,
+            "version_code": version_code,
+            "started_at": iso(build.started),
+            "finished_at": iso(self.clock()),
             "builder": {"image": builder_image(), "buildspec_sha256": sha256_hex(spec_bytes)},
-            "artifacts": keys["artifacts"], "reports": keys["reports"], "native_compile": False, "notes": build.notes,
+            "artifacts": keys["artifacts"],
+            "reports": keys["reports"],
+            "native_compile": False,
+            "notes": build.notes,
         }
         body = json.dumps(manifest, indent=2).encode()
         publisher.put("manifest.json", body)
         build.progress(f"build {build.status}: manifest at {publisher.url('manifest.json')}")
-        return state_change_event(build_id=build_id, project=project, commit=commit, status=build.status,
-                                  started=build.started, finished=self.clock(), timeout_s=timeout_s,
-                                  records=build.records, caller_env=build.caller_env, buildspec=buildspec,
-                                  manifest=body, manifest_arn=publisher.arn("manifest.json"))
+        return state_change_event(
+            build_id=build_id,
+            project=project,
+            commit=commit,
+            status=build.status,
+            started=build.started,
+            finished=self.clock(),
+            timeout_s=timeout_s,
+            records=build.records,
+            caller_env=build.caller_env,
+            buildspec=buildspec,
+            manifest=body,
+            manifest_arn=publisher.arn("manifest.json"),
+        )
 
 
 def _app_version(package_json: Path) -> tuple[str, int]:

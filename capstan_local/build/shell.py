@@ -10,7 +10,7 @@ import subprocess
 import threading
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -54,7 +54,7 @@ class BuildLog:
             self._file.flush()
 
     def container(self, message: str) -> None:
-        self.write(f"[Container] {self._clock().astimezone(timezone.utc):%Y/%m/%d %H:%M:%S.%f} {message}\n")
+        self.write(f"[Container] {self._clock().astimezone(UTC):%Y/%m/%d %H:%M:%S.%f} {message}\n")
 
     def close(self) -> None:
         self._file.close()
@@ -86,12 +86,21 @@ class Shell:
         state = str(self.state)
         # CodeBuild 0.2 keeps one shell for the whole build; restoring exported variables and the
         # working directory around each `bash -c` gives commands the same view.
-        script = (f'. "{state}/env" 2>/dev/null; cd "$(cat "{state}/cwd")" || exit 1\n'
-                  f"export CODEBUILD_BUILD_SUCCEEDING={1 if succeeding else 0}\n"
-                  f"{command}\n"
-                  f'__capstan_rc=$?; export -p > "{state}/env"; pwd > "{state}/cwd"; exit $__capstan_rc\n')
-        proc = subprocess.Popen(["bash", "-c", script], cwd=self.src, env=self.env, stdin=subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True)
+        script = (
+            f'. "{state}/env" 2>/dev/null; cd "$(cat "{state}/cwd")" || exit 1\n'
+            f"export CODEBUILD_BUILD_SUCCEEDING={1 if succeeding else 0}\n"
+            f"{command}\n"
+            f'__capstan_rc=$?; export -p > "{state}/env"; pwd > "{state}/cwd"; exit $__capstan_rc\n'
+        )
+        proc = subprocess.Popen(
+            ["bash", "-c", script],
+            cwd=self.src,
+            env=self.env,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
         pump = threading.Thread(target=self._pump, args=(proc.stdout,), daemon=True)
         pump.start()
         try:

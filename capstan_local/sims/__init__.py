@@ -27,8 +27,9 @@ class StoreSimulators:
         Size of the App Store upload operations.
     """
 
-    def __init__(self, token: str | None = None, *, version_code_start: int = 100,
-                 processing_delay_s: float = 0.0, chunk_size: int = 5 * 1024 * 1024) -> None:
+    def __init__(
+        self, token: str | None = None, *, version_code_start: int = 100, processing_delay_s: float = 0.0, chunk_size: int = 5 * 1024 * 1024
+    ) -> None:
         self.token = token or secrets.token_urlsafe(24)
         self.google_play = GooglePlaySimulator(self.token, version_code_start=version_code_start)
         self.app_store = AppStoreSimulator(self.token, processing_delay_s=processing_delay_s, chunk_size=chunk_size)

@@ -14,11 +14,24 @@ from typing import Any
 from capstan_local.sims.base import SimError, SimRequest, StoreSimulator
 
 RATE_LIMIT_PER_HOUR = 3500
-_APPLE_CODE = {400: "PARAMETER_ERROR.INVALID", 401: "NOT_AUTHORIZED", 403: "FORBIDDEN_ERROR", 404: "NOT_FOUND",
-               405: "METHOD_NOT_ALLOWED", 409: "ENTITY_ERROR", 429: "RATE_LIMIT_EXCEEDED",
-               500: "UNEXPECTED_ERROR", 503: "SERVICE_UNAVAILABLE"}
-_TRANSITIONS = {("INACTIVE", "ACTIVE"): "phased_release_start", ("ACTIVE", "PAUSED"): "pause",
-                ("PAUSED", "ACTIVE"): "resume", ("ACTIVE", "COMPLETE"): "complete", ("PAUSED", "COMPLETE"): "complete"}
+_APPLE_CODE = {
+    400: "PARAMETER_ERROR.INVALID",
+    401: "NOT_AUTHORIZED",
+    403: "FORBIDDEN_ERROR",
+    404: "NOT_FOUND",
+    405: "METHOD_NOT_ALLOWED",
+    409: "ENTITY_ERROR",
+    429: "RATE_LIMIT_EXCEEDED",
+    500: "UNEXPECTED_ERROR",
+    503: "SERVICE_UNAVAILABLE",
+}
+_TRANSITIONS = {
+    ("INACTIVE", "ACTIVE"): "phased_release_start",
+    ("ACTIVE", "PAUSED"): "pause",
+    ("PAUSED", "ACTIVE"): "resume",
+    ("ACTIVE", "COMPLETE"): "complete",
+    ("PAUSED", "COMPLETE"): "complete",
+}
 _CHUNK_HEADERS = [{"name": "Content-Type", "value": "application/octet-stream"}]
 
 
@@ -68,8 +81,15 @@ class AppStoreSimulator(StoreSimulator):
     store = "app_store"
     open_prefixes = ("/_sim/", "/_upload/")  # upload URLs are pre-signed, like Apple's
 
-    def __init__(self, token: str, *, processing_delay_s: float = 0.0, chunk_size: int = 5 * 1024 * 1024,
-                 clock: Callable[[], float] = time.monotonic, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self,
+        token: str,
+        *,
+        processing_delay_s: float = 0.0,
+        chunk_size: int = 5 * 1024 * 1024,
+        clock: Callable[[], float] = time.monotonic,
+        host: str = "127.0.0.1",
+    ) -> None:
         super().__init__(token, host=host)
         self.processing_delay_s = processing_delay_s
         self.processing_result = "COMPLETE"
@@ -87,15 +107,27 @@ class AppStoreSimulator(StoreSimulator):
         self.route("PUT", r"/_upload/(?P<id>[^/]+)/(?P<part>\d+)", self._put_chunk)
         self.route("GET", r"/v1/appStoreVersions/(?P<id>[^/]+)", self._get_version)
         self.route("POST", r"/v1/appStoreVersionPhasedReleases", self._create_phased)
-        self.route("GET", r"/v1/appStoreVersionPhasedReleases/(?P<id>[^/]+)",
-                   lambda r: (200, {"data": self._phased_doc(self._find(self._phased, r.params["id"]))}))
+        self.route(
+            "GET",
+            r"/v1/appStoreVersionPhasedReleases/(?P<id>[^/]+)",
+            lambda r: (200, {"data": self._phased_doc(self._find(self._phased, r.params["id"]))}),
+        )
         self.route("PATCH", r"/v1/appStoreVersionPhasedReleases/(?P<id>[^/]+)", self._patch_phased)
         self.route("DELETE", r"/v1/appStoreVersionPhasedReleases/(?P<id>[^/]+)", self._delete_phased)
 
     def error_body(self, status: int, message: str, reason: str | None) -> dict[str, Any]:
         code = reason or _APPLE_CODE.get(status, "UNEXPECTED_ERROR")
-        return {"errors": [{"id": str(uuid.uuid4()), "status": str(status), "code": code,
-                            "title": code.replace("_", " ").replace(".", " ").capitalize(), "detail": message}]}
+        return {
+            "errors": [
+                {
+                    "id": str(uuid.uuid4()),
+                    "status": str(status),
+                    "code": code,
+                    "title": code.replace("_", " ").replace(".", " ").capitalize(),
+                    "detail": message,
+                }
+            ]
+        }
 
     def response_headers(self) -> dict[str, str]:
         with self._lock:
@@ -114,12 +146,11 @@ class AppStoreSimulator(StoreSimulator):
         app_id = ((rels.get("app") or {}).get("data") or {}).get("id")
         version, build = attrs.get("cfBundleShortVersionString"), attrs.get("cfBundleVersion")
         if not (app_id and version and build) or attrs.get("platform") not in ("IOS", "MAC_OS", "TV_OS", "VISION_OS"):
-            raise SimError(409, "cfBundleShortVersionString, cfBundleVersion, platform and app are required",
-                           "ENTITY_ERROR.ATTRIBUTE.REQUIRED")
-        if any((u.app_id, u.version, u.build) == (app_id, version, build) and u.state != "FAILED"
-               for u in self._uploads.values()):
-            raise SimError(409, f"build {version} ({build}) was already uploaded",
-                           "ENTITY_ERROR.ATTRIBUTE.INVALID.DUPLICATE")
+            raise SimError(
+                409, "cfBundleShortVersionString, cfBundleVersion, platform and app are required", "ENTITY_ERROR.ATTRIBUTE.REQUIRED"
+            )
+        if any((u.app_id, u.version, u.build) == (app_id, version, build) and u.state != "FAILED" for u in self._uploads.values()):
+            raise SimError(409, f"build {version} ({build}) was already uploaded", "ENTITY_ERROR.ATTRIBUTE.INVALID.DUPLICATE")
         upload = _BuildUpload(str(uuid.uuid4()), app_id, version, build, attrs["platform"])
         self._uploads[upload.id] = upload
         return 201, {"data": self._upload_resource(upload)}
@@ -128,20 +159,37 @@ class AppStoreSimulator(StoreSimulator):
         attrs, rels = _jsonapi(req, "buildUploadFiles")
         upload = self._find(self._uploads, ((rels.get("buildUpload") or {}).get("data") or {}).get("id", ""))
         size = attrs.get("fileSize")
-        if not isinstance(size, int) or size <= 0 or not attrs.get("fileName") or attrs.get("uti") != "com.apple.ipa" \
-                or attrs.get("assetType") != "ASSET":
-            raise SimError(409, "fileName, fileSize > 0, uti com.apple.ipa and assetType ASSET are required",
-                           "ENTITY_ERROR.ATTRIBUTE.INVALID")
+        if (
+            not isinstance(size, int)
+            or size <= 0
+            or not attrs.get("fileName")
+            or attrs.get("uti") != "com.apple.ipa"
+            or attrs.get("assetType") != "ASSET"
+        ):
+            raise SimError(
+                409, "fileName, fileSize > 0, uti com.apple.ipa and assetType ASSET are required", "ENTITY_ERROR.ATTRIBUTE.INVALID"
+            )
         if upload.state != "AWAITING_UPLOAD":
             raise SimError(409, f"build upload is {upload.state}", "STATE_ERROR")
         file_id, secret = str(uuid.uuid4()), secrets.token_urlsafe(16)
-        operations = [{"method": "PUT", "url": f"{self.url}/_upload/{file_id}/{i}?sig={secret}",
-                       "length": min(self._chunk_size, size - offset), "offset": offset,
-                       "requestHeaders": [dict(h) for h in _CHUNK_HEADERS]}
-                      for i, offset in enumerate(range(0, size, self._chunk_size))]
-        attributes = {"fileName": attrs["fileName"], "fileSize": size, "uti": attrs["uti"],
-                      "assetType": attrs["assetType"], "uploadOperations": operations,
-                      "assetDeliveryState": {"state": "AWAITING_UPLOAD", "errors": [], "warnings": []}}
+        operations = [
+            {
+                "method": "PUT",
+                "url": f"{self.url}/_upload/{file_id}/{i}?sig={secret}",
+                "length": min(self._chunk_size, size - offset),
+                "offset": offset,
+                "requestHeaders": [dict(h) for h in _CHUNK_HEADERS],
+            }
+            for i, offset in enumerate(range(0, size, self._chunk_size))
+        ]
+        attributes = {
+            "fileName": attrs["fileName"],
+            "fileSize": size,
+            "uti": attrs["uti"],
+            "assetType": attrs["assetType"],
+            "uploadOperations": operations,
+            "assetDeliveryState": {"state": "AWAITING_UPLOAD", "errors": [], "warnings": []},
+        }
         self._files[file_id] = _UploadFile(file_id, upload, attributes, secret)
         return 201, {"data": self._file_resource(self._files[file_id])}
 
@@ -167,8 +215,7 @@ class AppStoreSimulator(StoreSimulator):
             raise SimError(409, "only uploaded: true can be set", "ENTITY_ERROR.ATTRIBUTE.INVALID")
         operations = upload_file.attributes["uploadOperations"]
         if len(upload_file.chunks) != len(operations):
-            raise SimError(409, f"{len(operations) - len(upload_file.chunks)} upload operations were not done",
-                           "STATE_ERROR")
+            raise SimError(409, f"{len(operations) - len(upload_file.chunks)} upload operations were not done", "STATE_ERROR")
         upload = upload_file.upload
         if upload.state == "AWAITING_UPLOAD":
             upload.sha256 = hashlib.sha256(b"".join(upload_file.chunks[i] for i in range(len(operations)))).hexdigest()
@@ -184,12 +231,18 @@ class AppStoreSimulator(StoreSimulator):
         relationships: dict[str, Any] = {"app": {"data": {"type": "apps", "id": upload.app_id}}}
         if upload.version_id:
             relationships["appStoreVersion"] = {"data": {"type": "appStoreVersions", "id": upload.version_id}}
-        return {"type": "buildUploads", "id": upload.id,
-                "attributes": {"cfBundleShortVersionString": upload.version, "cfBundleVersion": upload.build,
-                               "platform": upload.platform,
-                               "state": {"state": upload.state, "errors": list(upload.errors),
-                                         "warnings": [], "infos": []}},
-                "relationships": relationships, "links": {"self": f"{self.url}/v1/buildUploads/{upload.id}"}}
+        return {
+            "type": "buildUploads",
+            "id": upload.id,
+            "attributes": {
+                "cfBundleShortVersionString": upload.version,
+                "cfBundleVersion": upload.build,
+                "platform": upload.platform,
+                "state": {"state": upload.state, "errors": list(upload.errors), "warnings": [], "infos": []},
+            },
+            "relationships": relationships,
+            "links": {"self": f"{self.url}/v1/buildUploads/{upload.id}"},
+        }
 
     def _advance(self, upload: _BuildUpload) -> None:
         # Processing finishes lazily, when someone looks after the delay has passed.
@@ -200,25 +253,32 @@ class AppStoreSimulator(StoreSimulator):
             upload.errors = [{"code": "90000", "description": "The binary is invalid (simulated)."}]
             return
         upload.state = "COMPLETE"
-        version = next((v for v in self._versions.values()
-                        if (v["app"], v["versionString"]) == (upload.app_id, upload.version)), None)
+        version = next((v for v in self._versions.values() if (v["app"], v["versionString"]) == (upload.app_id, upload.version)), None)
         if version is None:
             version = {"id": str(uuid.uuid4()), "app": upload.app_id, "versionString": upload.version}
             self._versions[version["id"]] = version
         version["build"] = upload.build
         upload.version_id = version["id"]
-        self.record("upload", f"{upload.version} ({upload.build})", app=upload.app_id, build_upload_id=upload.id,
-                    sha256=upload.sha256)
+        self.record("upload", f"{upload.version} ({upload.build})", app=upload.app_id, build_upload_id=upload.id, sha256=upload.sha256)
 
     def _file_resource(self, upload_file: _UploadFile) -> dict[str, Any]:
-        return {"type": "buildUploadFiles", "id": upload_file.id, "attributes": upload_file.attributes,
-                "relationships": {"buildUpload": {"data": {"type": "buildUploads", "id": upload_file.upload.id}}}}
+        return {
+            "type": "buildUploadFiles",
+            "id": upload_file.id,
+            "attributes": upload_file.attributes,
+            "relationships": {"buildUpload": {"data": {"type": "buildUploads", "id": upload_file.upload.id}}},
+        }
 
     # -- app store versions and phased releases -------------------------------------------------
     def _get_version(self, req: SimRequest) -> tuple[int, Any]:
         version = self._find(self._versions, req.params["id"])
-        return 200, {"data": {"type": "appStoreVersions", "id": version["id"],
-                              "attributes": {"versionString": version["versionString"], "platform": "IOS"}}}
+        return 200, {
+            "data": {
+                "type": "appStoreVersions",
+                "id": version["id"],
+                "attributes": {"versionString": version["versionString"], "platform": "IOS"},
+            }
+        }
 
     def _create_phased(self, req: SimRequest) -> tuple[int, Any]:
         attrs, rels = _jsonapi(req, "appStoreVersionPhasedReleases")
@@ -229,8 +289,12 @@ class AppStoreSimulator(StoreSimulator):
             raise SimError(409, "a phased release starts INACTIVE or ACTIVE", "ENTITY_ERROR.ATTRIBUTE.INVALID")
         if any(p["version_id"] == version_id for p in self._phased.values()):
             raise SimError(409, "this version already has a phased release", "ENTITY_ERROR.RELATIONSHIP.INVALID")
-        phased = {"id": str(uuid.uuid4()), "version_id": version_id, "state": state,
-                  "label": f"{version['versionString']} ({version['build']})"}
+        phased = {
+            "id": str(uuid.uuid4()),
+            "version_id": version_id,
+            "state": state,
+            "label": f"{version['versionString']} ({version['build']})",
+        }
         self._phased[phased["id"]] = phased
         if state == "ACTIVE":
             self.record("phased_release_start", phased["label"], phased_release_id=phased["id"])
@@ -244,8 +308,7 @@ class AppStoreSimulator(StoreSimulator):
         wanted = (data.get("attributes") or {}).get("phasedReleaseState")
         action = _TRANSITIONS.get((phased["state"], wanted))
         if action is None:
-            raise SimError(409, f"a phased release cannot go from {phased['state']} to {wanted}",
-                           "ENTITY_ERROR.ATTRIBUTE.INVALID")
+            raise SimError(409, f"a phased release cannot go from {phased['state']} to {wanted}", "ENTITY_ERROR.ATTRIBUTE.INVALID")
         phased["state"] = wanted
         self.record(action, phased["label"], phased_release_id=phased["id"])
         return 200, {"data": self._phased_doc(phased)}
@@ -259,10 +322,12 @@ class AppStoreSimulator(StoreSimulator):
 
     @staticmethod
     def _phased_doc(phased: dict[str, Any]) -> dict[str, Any]:
-        return {"type": "appStoreVersionPhasedReleases", "id": phased["id"],
-                "attributes": {"phasedReleaseState": phased["state"]},
-                "relationships": {"appStoreVersion": {
-                    "data": {"type": "appStoreVersions", "id": phased["version_id"]}}}}
+        return {
+            "type": "appStoreVersionPhasedReleases",
+            "id": phased["id"],
+            "attributes": {"phasedReleaseState": phased["state"]},
+            "relationships": {"appStoreVersion": {"data": {"type": "appStoreVersions", "id": phased["version_id"]}}},
+        }
 
     @staticmethod
     def _find(table: dict[str, Any], key: str) -> Any:

@@ -11,9 +11,11 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from email.message import Message
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any, ClassVar, Self
 from urllib.parse import parse_qsl, unquote, urlsplit
+
+from capstan_local.http import LocalHTTPServer
 
 # One counter for all simulators, so actions from the three stores merge in the order they happened.
 _SEQUENCE = itertools.count(1)
@@ -95,19 +97,18 @@ class StoreSimulator:
         self._routes: list[tuple[str, re.Pattern[str], Handler]] = []
         self._actions: list[dict[str, Any]] = []
         self._injections: list[_Injection] = []
-        self._server: ThreadingHTTPServer | None = None
+        self._server: LocalHTTPServer | None = None
         self._thread: threading.Thread | None = None
         self.route("GET", r"/_sim/actions", lambda req: (200, self.actions()))
 
     # -- lifecycle -------------------------------------------------------------------------
     def start(self) -> Self:
         """Listen on a free port and serve from a daemon thread; returns self."""
-        server = ThreadingHTTPServer((self._host, 0), _RequestHandler)
+        server = LocalHTTPServer((self._host, 0), _RequestHandler)
         server.daemon_threads = True
         server.simulator = self  # type: ignore[attr-defined]
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02},
-                                        name=f"sim-{self.store}", daemon=True)
+        self._thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02}, name=f"sim-{self.store}", daemon=True)
         self._thread.start()
         return self
 
@@ -136,8 +137,9 @@ class StoreSimulator:
         return f"http://{host}:{port}"
 
     # -- test and demo controls --------------------------------------------------------------
-    def inject(self, path_substring: str, status: int, times: int = 1, body: dict[str, Any] | None = None,
-               headers: dict[str, str] | None = None) -> None:
+    def inject(
+        self, path_substring: str, status: int, times: int = 1, body: dict[str, Any] | None = None, headers: dict[str, str] | None = None
+    ) -> None:
         """Answer the next `times` requests whose path contains `path_substring` with `status`.
 
         Parameters
@@ -169,8 +171,9 @@ class StoreSimulator:
     def record(self, action: str, version: Any, **details: Any) -> None:
         """Append one release action to the log."""
         with self._lock:
-            self._actions.append({"store": self.store, "action": action, "version": version, **details,
-                                  "seq": next(_SEQUENCE), "at": time.time()})
+            self._actions.append(
+                {"store": self.store, "action": action, "version": version, **details, "seq": next(_SEQUENCE), "at": time.time()}
+            )
 
     def error_body(self, status: int, message: str, reason: str | None) -> dict[str, Any]:
         """The store's error document; subclasses render their API's shape."""
@@ -196,12 +199,10 @@ class StoreSimulator:
         handler.end_headers()
         handler.wfile.write(data)
 
-    def _dispatch(self, method: str, path: str, query: str, headers: Message,
-                  body: bytes) -> tuple[int, Any, dict[str, str]]:
+    def _dispatch(self, method: str, path: str, query: str, headers: Message, body: bytes) -> tuple[int, Any, dict[str, str]]:
         injected = None if path.startswith("/_sim/") else self._take_injection(path)
         if injected is not None:
-            return injected.status, injected.body or self.error_body(
-                injected.status, "injected failure", None), injected.headers
+            return injected.status, injected.body or self.error_body(injected.status, "injected failure", None), injected.headers
         if not path.startswith(self.open_prefixes) and not self._authorized(headers):
             return 401, self.error_body(401, "request is missing a valid bearer credential", None), {}
         allowed = False

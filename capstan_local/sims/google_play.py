@@ -16,11 +16,28 @@ _EDITS = r"/androidpublisher/v3/applications/(?P<pkg>[^/]+)/edits"
 _EDIT = _EDITS + r"/(?P<edit>[^/:]+)"
 _STATUSES = ("draft", "inProgress", "halted", "completed")
 _ACTION_OF_STATUS = {"inProgress": "rollout", "completed": "complete", "halted": "halt"}
-_GOOGLE_STATUS = {400: "INVALID_ARGUMENT", 401: "UNAUTHENTICATED", 403: "PERMISSION_DENIED", 404: "NOT_FOUND",
-                  405: "INVALID_ARGUMENT", 409: "ABORTED", 429: "RESOURCE_EXHAUSTED", 500: "INTERNAL",
-                  503: "UNAVAILABLE"}
-_GOOGLE_REASON = {400: "badRequest", 401: "authError", 403: "forbidden", 404: "notFound", 405: "badRequest",
-                  409: "conflict", 429: "rateLimitExceeded", 500: "backendError", 503: "backendError"}
+_GOOGLE_STATUS = {
+    400: "INVALID_ARGUMENT",
+    401: "UNAUTHENTICATED",
+    403: "PERMISSION_DENIED",
+    404: "NOT_FOUND",
+    405: "INVALID_ARGUMENT",
+    409: "ABORTED",
+    429: "RESOURCE_EXHAUSTED",
+    500: "INTERNAL",
+    503: "UNAVAILABLE",
+}
+_GOOGLE_REASON = {
+    400: "badRequest",
+    401: "authError",
+    403: "forbidden",
+    404: "notFound",
+    405: "badRequest",
+    409: "conflict",
+    429: "rateLimitExceeded",
+    500: "backendError",
+    503: "backendError",
+}
 
 
 @dataclass
@@ -56,8 +73,15 @@ class GooglePlaySimulator(StoreSimulator):
 
     store = "google_play"
 
-    def __init__(self, token: str, *, version_code_start: int = 100, edit_ttl_s: float = 3600.0,
-                 clock: Callable[[], float] = time.time, host: str = "127.0.0.1") -> None:
+    def __init__(
+        self,
+        token: str,
+        *,
+        version_code_start: int = 100,
+        edit_ttl_s: float = 3600.0,
+        clock: Callable[[], float] = time.time,
+        host: str = "127.0.0.1",
+    ) -> None:
         super().__init__(token, host=host)
         self._version_code_start = version_code_start
         self._edit_ttl_s = edit_ttl_s
@@ -94,8 +118,14 @@ class GooglePlaySimulator(StoreSimulator):
 
     def error_body(self, status: int, message: str, reason: str | None) -> dict[str, Any]:
         reason = reason or _GOOGLE_REASON.get(status, "backendError")
-        return {"error": {"code": status, "message": message, "status": _GOOGLE_STATUS.get(status, "UNKNOWN"),
-                          "errors": [{"reason": reason, "message": message, "domain": "global"}]}}
+        return {
+            "error": {
+                "code": status,
+                "message": message,
+                "status": _GOOGLE_STATUS.get(status, "UNKNOWN"),
+                "errors": [{"reason": reason, "message": message, "domain": "global"}],
+            }
+        }
 
     # -- routes -------------------------------------------------------------------------------
     def _insert_edit(self, req: SimRequest) -> tuple[int, Any]:
@@ -118,8 +148,11 @@ class GooglePlaySimulator(StoreSimulator):
         edit = self._open_edit(req)
         app = self._app(edit.package)
         code, app.next_code = app.next_code, app.next_code + 1
-        bundle = {"versionCode": code, "sha1": hashlib.sha1(req.body).hexdigest(),  # noqa: S324 - Play reports it
-                  "sha256": hashlib.sha256(req.body).hexdigest()}
+        bundle = {
+            "versionCode": code,
+            "sha1": hashlib.sha1(req.body).hexdigest(),  # noqa: S324 - Play reports it
+            "sha256": hashlib.sha256(req.body).hexdigest(),
+        }
         edit.bundles[code] = bundle
         return 200, dict(bundle)
 
@@ -142,8 +175,7 @@ class GooglePlaySimulator(StoreSimulator):
         if not isinstance(releases, list):
             raise SimError(400, "releases must be a list")
         known = {**self._app(edit.package).bundles, **edit.bundles}
-        halted = {tuple(r["versionCodes"]) for r in self._app(edit.package).tracks.get(track, [])
-                  if r["status"] == "halted"}
+        halted = {tuple(r["versionCodes"]) for r in self._app(edit.package).tracks.get(track, []) if r["status"] == "halted"}
         for release in releases:
             self._check_release(release, known, halted)
         edit.tracks[track] = copy.deepcopy(releases)
@@ -195,8 +227,7 @@ class GooglePlaySimulator(StoreSimulator):
         action = _ACTION_OF_STATUS.get(release["status"])
         if action is None:
             return
-        if before is not None and (before["status"], before.get("userFraction")) == (
-                release["status"], release.get("userFraction")):
+        if before is not None and (before["status"], before.get("userFraction")) == (release["status"], release.get("userFraction")):
             return
         details: dict[str, Any] = {"package": package, "track": track}
         if action != "complete":

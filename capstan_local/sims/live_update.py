@@ -13,8 +13,17 @@ from capstan_local.sims.base import SimError, SimRequest, StoreSimulator
 
 _APP = r"/v1/apps/(?P<app>[^/]+)"
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
-_REASON = {400: "badRequest", 401: "unauthorized", 403: "forbidden", 404: "notFound", 405: "methodNotAllowed",
-           409: "conflict", 429: "rateLimited", 500: "internal", 503: "unavailable"}
+_REASON = {
+    400: "badRequest",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "notFound",
+    405: "methodNotAllowed",
+    409: "conflict",
+    429: "rateLimited",
+    500: "internal",
+    503: "unavailable",
+}
 
 
 class LiveUpdateSimulator(StoreSimulator):
@@ -33,8 +42,7 @@ class LiveUpdateSimulator(StoreSimulator):
         self._bundles: dict[str, dict[str, Any]] = {}
         self._channels: dict[tuple[str, str], dict[str, Any]] = {}
         self.route("POST", _APP + r"/bundles", self._publish)
-        self.route("GET", _APP + r"/bundles/(?P<id>[^/]+)",
-                   lambda r: (200, self._public(self._bundle(r, r.params["id"]))))
+        self.route("GET", _APP + r"/bundles/(?P<id>[^/]+)", lambda r: (200, self._public(self._bundle(r, r.params["id"]))))
         self.route("GET", _APP + r"/channels/(?P<channel>[^/]+)", self._get_channel)
         self.route("PUT", _APP + r"/channels/(?P<channel>[^/]+)", self._put_channel)
 
@@ -70,8 +78,15 @@ class LiveUpdateSimulator(StoreSimulator):
             if existing["sha256"] == declared:
                 return 200, self._public(existing)
             raise SimError(409, f"version {version} already holds other bytes", "bundleExists")
-        bundle = {"id": f"bndl_{uuid.uuid4().hex[:16]}", "app": app, "version": version, "sha256": declared,
-                  "native_min": native_min, "size": len(data), "order": len(self._bundles)}
+        bundle = {
+            "id": f"bndl_{uuid.uuid4().hex[:16]}",
+            "app": app,
+            "version": version,
+            "sha256": declared,
+            "native_min": native_min,
+            "size": len(data),
+            "order": len(self._bundles),
+        }
         self._bundles[bundle["id"]] = bundle
         self.record("publish", version, app=app, bundle_id=bundle["id"], sha256=declared)
         return 201, self._public(bundle)
@@ -95,18 +110,33 @@ class LiveUpdateSimulator(StoreSimulator):
         if current and current["bundle_id"] != bundle["id"]:
             previous_id = current["bundle_id"]
         # Going back to the bundle served before, or to any older one, is a rollback of the web layer.
-        reverting = current is not None and current["bundle_id"] != bundle["id"] and (
-            bundle["id"] == current["previous_bundle_id"]
-            or bundle["order"] < self._bundles[current["bundle_id"]]["order"])
-        channel = {"app": app, "channel": name, "bundle_id": bundle["id"], "version": bundle["version"],
-                   "native_min": bundle["native_min"], "percentage": percentage, "previous_bundle_id": previous_id}
+        reverting = (
+            current is not None
+            and current["bundle_id"] != bundle["id"]
+            and (bundle["id"] == current["previous_bundle_id"] or bundle["order"] < self._bundles[current["bundle_id"]]["order"])
+        )
+        channel = {
+            "app": app,
+            "channel": name,
+            "bundle_id": bundle["id"],
+            "version": bundle["version"],
+            "native_min": bundle["native_min"],
+            "percentage": percentage,
+            "previous_bundle_id": previous_id,
+        }
         self._channels[(app, name)] = channel
         if reverting:
-            self.record("revert", bundle["version"], app=app, channel=name, percentage=percentage,
-                        bundle_id=bundle["id"], from_version=current["version"])
+            self.record(
+                "revert",
+                bundle["version"],
+                app=app,
+                channel=name,
+                percentage=percentage,
+                bundle_id=bundle["id"],
+                from_version=current["version"],
+            )
         else:
-            self.record("set_channel", bundle["version"], app=app, channel=name, percentage=percentage,
-                        bundle_id=bundle["id"])
+            self.record("set_channel", bundle["version"], app=app, channel=name, percentage=percentage, bundle_id=bundle["id"])
         return 200, dict(channel)
 
     def _bundle(self, req: SimRequest, bundle_id: str) -> dict[str, Any]:

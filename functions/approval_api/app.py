@@ -20,9 +20,17 @@ def _attempt(method: str, token: str) -> Attempt:
     headers = {k.lower(): v for k, v in (event.headers or {}).items()}
     form = parse_qs(event.decoded_body or "", max_num_fields=10) if method == "POST" else {}
     field = lambda name: (form.get(name) or [""])[0][:600]  # noqa: E731
-    return Attempt(method=method, token=token, source_ip=event.request_context.identity.source_ip or "",
-                   user_agent=headers.get("user-agent", ""), origin=headers.get("origin"),
-                   decision=field("decision") or None, reason=field("reason"), csrf=field("csrf"))
+    return Attempt(
+        method=method,
+        token=token,
+        source_ip=event.request_context.identity.source_ip or "",
+        user_agent=headers.get("user-agent", ""),
+        origin=headers.get("origin"),
+        fetch_site=headers.get("sec-fetch-site"),
+        decision=field("decision") or None,
+        reason=field("reason"),
+        csrf=field("csrf"),
+    )
 
 
 def _respond(method: str, token: str) -> Response:

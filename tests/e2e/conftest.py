@@ -6,10 +6,10 @@ import shutil
 from pathlib import Path
 
 import pytest
-
-import state_coverage
-from capstan_local.stack import LocalStack
+import suite_report
 from helpers import ROOT
+
+from capstan_local.stack import LocalStack
 
 
 @pytest.fixture
@@ -25,13 +25,14 @@ def make_stack(tmp_path):
 
     yield start
     for stack in stacks:
-        state_coverage.record(stack)
+        suite_report.record(stack)
         stack.stop()
 
 
 @pytest.fixture
 def app_variant(tmp_path):
     """A copy of the sample app with files changed: `app_variant(("path", transform), ...)`."""
+
     def make(*changes) -> Path:
         dest = tmp_path / "variant" / "hello-ai"
         shutil.copytree(ROOT / "examples" / "hello-ai", dest, ignore=shutil.ignore_patterns("node_modules", "dist", "reports"))
@@ -39,4 +40,5 @@ def app_variant(tmp_path):
             path = dest / relative
             path.write_text(transform(path.read_text()))
         return dest
+
     return make

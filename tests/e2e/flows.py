@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import uuid
 
+from helpers import load_event
+
 from capstan_local import approver
 from capstan_local.stack import LocalStack
-from helpers import load_event
 
 
 def push(stack: LocalStack, commit: str | None = None, event: str = "codecommit-push.json") -> dict:
@@ -24,7 +25,9 @@ def wait_for_approval_mail(stack: LocalStack, arn: str, approver_id: str = "alic
     return mail[-1]["links"][0] if mail else None
 
 
-def release_until_approved(stack: LocalStack, decision: str = "approve", reason: str = "", commit: str | None = None) -> tuple[str, approver.PageReply]:
+def release_until_approved(
+    stack: LocalStack, decision: str = "approve", reason: str = "", commit: str | None = None
+) -> tuple[str, approver.PageReply]:
     started = push(stack, commit)
     link = wait_for_approval_mail(stack, started["execution_arn"])
     assert link, f"no approval email; states: {stack.states_entered(started['execution_arn'])}"

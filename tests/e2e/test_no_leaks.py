@@ -6,7 +6,6 @@ import json
 
 import boto3
 import pytest
-
 from flows import release_until_approved
 
 pytestmark = pytest.mark.e2e

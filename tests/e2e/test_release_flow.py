@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import pytest
-
 from flows import alarm, push, release_until_approved, wait_for_approval_mail
 
 pytestmark = pytest.mark.e2e
@@ -17,20 +16,49 @@ def test_a_push_is_built_gated_approved_uploaded_and_rolled_out(make_stack):
     # Then the release succeeded through every stage, in order
     assert reply.status == 200 and desc["status"] == "SUCCEEDED"
     states = stack.states_entered(arn)
-    order = ["Validate and record", "Start build", "Evaluate tests", "Evaluate scans", "Request approval", "Upload to stores",
-             "Advance rollout", "Bake", "Check alarms", "Record success", "Notify success", "Released"]
+    order = [
+        "Validate and record",
+        "Start build",
+        "Evaluate tests",
+        "Evaluate scans",
+        "Request approval",
+        "Upload to stores",
+        "Advance rollout",
+        "Bake",
+        "Check alarms",
+        "Record success",
+        "Notify success",
+        "Released",
+    ]
     assert [states.index(s) for s in order] == sorted(states.index(s) for s in order)
     assert states.count("Advance rollout") == 3
     # And each store received the release, the rollout reached 100 %
     actions = [(a["store"], a["action"]) for a in stack.store_actions()]
-    for expected in [("google_play", "upload"), ("app_store", "upload"), ("live_update", "publish"),
-                     ("google_play", "rollout"), ("app_store", "phased_release_start"), ("google_play", "complete")]:
+    for expected in [
+        ("google_play", "upload"),
+        ("app_store", "upload"),
+        ("live_update", "publish"),
+        ("google_play", "rollout"),
+        ("app_store", "phased_release_start"),
+        ("google_play", "complete"),
+    ]:
         assert expected in actions
     assert [a["percentage"] for a in stack.store_actions() if a["action"] == "set_channel"] == [10, 50, 100]
     # And the ledger tells the story
     kinds = [e["kind"] for e in stack.ledger(arn.rsplit(":", 1)[1])]
-    for kind in ("push accepted", "release started", "build started", "build succeeded", "test gate pass", "scan gate pass",
-                 "approval requested", "approval POST approved", "uploaded to google_play", "rollout advanced", "release succeeded"):
+    for kind in (
+        "push accepted",
+        "release started",
+        "build started",
+        "build succeeded",
+        "test gate pass",
+        "scan gate pass",
+        "approval requested",
+        "approval POST approved",
+        "uploaded to google_play",
+        "rollout advanced",
+        "release succeeded",
+    ):
         assert kind in kinds
 
 
@@ -43,8 +71,14 @@ def test_a_repeated_push_starts_nothing_twice(make_stack):
 
 
 def test_failing_tests_stop_the_release_before_approval(make_stack, app_variant):
-    source = app_variant(("tests/prompt.test.mjs", lambda s: s.replace("test('collapses whitespace and trims', () => {",
-                                                                        "test('collapses whitespace and trims', () => { assert.equal(1, 2);", 1)))
+    source = app_variant(
+        (
+            "tests/prompt.test.mjs",
+            lambda s: s.replace(
+                "test('collapses whitespace and trims', () => {", "test('collapses whitespace and trims', () => { assert.equal(1, 2);", 1
+            ),
+        )
+    )
     stack = make_stack(sources={"hello-ai": source})
     started = push(stack)
     desc = stack.wait(started["execution_arn"])
@@ -57,8 +91,13 @@ def test_failing_tests_stop_the_release_before_approval(make_stack, app_variant)
 
 def test_an_error_level_scan_finding_stops_the_release(make_stack, app_variant):
     # A developer adds an eval and, to get the sample's own "the app is clean" test out of the way, skips it
-    source = app_variant(("src/lib/prompt.js", lambda s: s + "\nexport function unsafe(x) { return eval(x); }\n"),
-                         ("tests/security-lint.test.mjs", lambda s: s.replace("test('the sample app itself is clean", "test.skip('the sample app itself is clean")))
+    source = app_variant(
+        ("src/lib/prompt.js", lambda s: s + "\nexport function unsafe(x) { return eval(x); }\n"),
+        (
+            "tests/security-lint.test.mjs",
+            lambda s: s.replace("test('the sample app itself is clean", "test.skip('the sample app itself is clean"),
+        ),
+    )
     stack = make_stack(sources={"hello-ai": source})
     started = push(stack)
     stack.wait(started["execution_arn"])
@@ -101,6 +140,7 @@ def test_an_approval_nobody_gives_expires_and_the_link_then_says_so(make_stack):
     desc = stack.wait(started["execution_arn"])
     assert desc["status"] == "FAILED" and "Approval expired" in stack.states_entered(started["execution_arn"])
     from capstan_local import approver
+
     late = approver.decide(link, "approve")
     assert late.status in (409, 410) and stack.store_actions() == []
 
@@ -129,6 +169,7 @@ def test_an_alarm_during_the_rollout_halts_the_release(make_stack):
     link = wait_for_approval_mail(stack, started["execution_arn"])
     stack.set_alarm("capstan-hello-ai-crash-rate", "ALARM", "crash rate up")
     from capstan_local import approver
+
     approver.decide(link, "approve")
     stack.wait(started["execution_arn"])
     states = stack.states_entered(started["execution_arn"])

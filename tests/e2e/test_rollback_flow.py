@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
-
 from flows import oncall, release_until_approved
 
 pytestmark = pytest.mark.e2e
@@ -22,7 +21,7 @@ def released(make_stack):
 
 def test_an_oncall_engineer_rolls_back_with_a_recorded_reason(released):
     stack = released
-    t0 = datetime.now(timezone.utc)
+    t0 = datetime.now(UTC)
     started = oncall(stack, "carol", "AI answers time out on 1.4.0")
     desc = stack.wait(started["execution_arn"])
     assert desc["status"] == "SUCCEEDED"
@@ -48,7 +47,8 @@ def test_someone_not_on_call_is_refused_and_nothing_is_halted(released):
 def test_a_rollback_while_another_runs_is_refused_by_the_lock(released):
     stack = released
     from capstan.ports import default_ports
-    default_ports().locks.acquire("rollback#hello-ai", "rb-other", datetime.now(timezone.utc), 900)
+
+    default_ports().locks.acquire("rollback#hello-ai", "rb-other", datetime.now(UTC), 900)
     started = oncall(stack)
     stack.wait(started["execution_arn"])
     assert stack.states_entered(started["execution_arn"])[:3] == ["Validate rollback", "Lock app", "Record refusal"]
@@ -66,6 +66,7 @@ def test_a_store_that_refuses_to_halt_fails_the_rollback_loudly_and_unlocks(rele
     pages = [m for m in stack.outbox.messages() if m["subject"].startswith("Rollback failed")]
     assert pages and "A human must look now" in pages[-1]["body"]
     from capstan.ports import default_ports
+
     assert default_ports().locks.holder("rollback#hello-ai") is None
 
 

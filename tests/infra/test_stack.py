@@ -18,15 +18,33 @@ from capstan.config import load_catalog
 from capstan.rules import ALARM_NAME_PREFIX, ALL_RULES
 from capstan.settings import env_names
 from capstan.tables import ALL_TABLES, LEDGER
-from capstan.workflow import (ALL_FUNCTIONS, RELEASE_ASL, RELEASE_TASKS, ROLLBACK_ASL, ROLLBACK_TASKS, ROOT,
-                              TOPIC_PLACEHOLDER, handler_path, placeholder)
+from capstan.workflow import (
+    ALL_FUNCTIONS,
+    RELEASE_ASL,
+    RELEASE_TASKS,
+    ROLLBACK_ASL,
+    ROLLBACK_TASKS,
+    ROOT,
+    TOPIC_PLACEHOLDER,
+    handler_path,
+    placeholder,
+)
 
 # The only actions allowed on `Resource: "*"`, each acknowledged as AwsSolutions-IAM5[Resource::*] on its role:
 # X-Ray tracing (functions and state machines) and Step Functions log delivery, which take no resource ARN.
 ACKNOWLEDGED_STAR_ACTIONS = {
-    "xray:PutTraceSegments", "xray:PutTelemetryRecords", "xray:GetSamplingRules", "xray:GetSamplingTargets",
-    "logs:CreateLogDelivery", "logs:GetLogDelivery", "logs:UpdateLogDelivery", "logs:DeleteLogDelivery",
-    "logs:ListLogDeliveries", "logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups",
+    "xray:PutTraceSegments",
+    "xray:PutTelemetryRecords",
+    "xray:GetSamplingRules",
+    "xray:GetSamplingTargets",
+    "logs:CreateLogDelivery",
+    "logs:GetLogDelivery",
+    "logs:UpdateLogDelivery",
+    "logs:DeleteLogDelivery",
+    "logs:ListLogDeliveries",
+    "logs:PutResourcePolicy",
+    "logs:DescribeResourcePolicies",
+    "logs:DescribeLogGroups",
 }
 # One worker synthesizes once for the whole module under `pytest -n`.
 pytestmark = pytest.mark.xdist_group("cdk-synth")
@@ -76,7 +94,7 @@ def _text(value: Any) -> str:
     """An intrinsic as text: `Fn::GetAtt` and `Ref` become markers, `Fn::Join` and `Fn::Sub` are applied."""
     if isinstance(value, str):
         return value
-    (fn, arg), = value.items()
+    ((fn, arg),) = value.items()
     if fn == "Fn::GetAtt":
         return f"<<{arg[0]}.{arg[1]}>>"
     if fn == "Ref":
@@ -104,8 +122,12 @@ def _as_list(value: Any) -> list:
 
 
 def _role_statements(resources: dict, role_lid: str) -> list[dict]:
-    return [s for _, res in _of_type(resources, "AWS::IAM::Policy").items()
-            if {"Ref": role_lid} in res["Properties"]["Roles"] for s in res["Properties"]["PolicyDocument"]["Statement"]]
+    return [
+        s
+        for _, res in _of_type(resources, "AWS::IAM::Policy").items()
+        if {"Ref": role_lid} in res["Properties"]["Roles"]
+        for s in res["Properties"]["PolicyDocument"]["Statement"]
+    ]
 
 
 def _function_role_statements(synth, resources) -> dict[str, list[dict]]:
@@ -114,8 +136,11 @@ def _function_role_statements(synth, resources) -> dict[str, list[dict]]:
 
 
 def _who_may(by_function: dict[str, list[dict]], action: str) -> dict[str, list[str]]:
-    return {name: sorted(_text(r) for s in stmts if action in _as_list(s["Action"]) for r in _as_list(s["Resource"]))
-            for name, stmts in by_function.items() if any(action in _as_list(s["Action"]) for s in stmts)}
+    return {
+        name: sorted(_text(r) for s in stmts if action in _as_list(s["Action"]) for r in _as_list(s["Resource"]))
+        for name, stmts in by_function.items()
+        if any(action in _as_list(s["Action"]) for s in stmts)
+    }
 
 
 # --- what the stack holds -----------------------------------------------------------------------
@@ -185,12 +210,16 @@ def _definition(synth, props: dict) -> str:
     return text
 
 
-@pytest.mark.parametrize("name, asl, tasks", [("capstan-release", RELEASE_ASL, RELEASE_TASKS),
-                                              ("capstan-rollback", ROLLBACK_ASL, ROLLBACK_TASKS)])
+@pytest.mark.parametrize(
+    "name, asl, tasks", [("capstan-release", RELEASE_ASL, RELEASE_TASKS), ("capstan-rollback", ROLLBACK_ASL, ROLLBACK_TASKS)]
+)
 def test_each_state_machine_runs_its_asl_file_with_every_placeholder_filled(synth, resources, name, asl, tasks):
     stack, ids = synth["stack"], _function_ids(synth["stack"])
-    machine = next(r["Properties"] for r in _of_type(resources, "AWS::StepFunctions::StateMachine").values()
-                   if r["Properties"]["StateMachineName"] == name)
+    machine = next(
+        r["Properties"]
+        for r in _of_type(resources, "AWS::StepFunctions::StateMachine").values()
+        if r["Properties"]["StateMachineName"] == name
+    )
     deployed = _definition(synth, machine)
     assert "${" not in deployed
     markers = {placeholder(task): f"<<{ids[task]}.Arn>>" for task in tasks}
@@ -223,8 +252,12 @@ def test_each_rule_deploys_its_pattern_with_retries_and_a_dead_letter_queue(synt
 
 def test_every_dead_letter_queue_and_failed_execution_is_alarmed(synth, resources):
     alarms = list(_of_type(resources, "AWS::CloudWatch::Alarm").values())
-    watched = {_text(d["Value"]) for a in alarms if a["Properties"]["MetricName"] == "ApproximateNumberOfMessagesVisible"
-               for d in a["Properties"]["Dimensions"]}
+    watched = {
+        _text(d["Value"])
+        for a in alarms
+        if a["Properties"]["MetricName"] == "ApproximateNumberOfMessagesVisible"
+        for d in a["Properties"]["Dimensions"]
+    }
     assert watched == {f"<<{lid}.QueueName>>" for lid in _of_type(resources, "AWS::SQS::Queue")}
     assert sum(a["Properties"]["MetricName"] == "ExecutionsFailed" for a in alarms) == 2
     # Release alarms (capstan-*) start rollbacks; the stack's own alarms must not look like them.
@@ -253,31 +286,57 @@ def test_tables_follow_their_schemas_with_pitr_and_the_key(synth, resources):
 def test_the_artifact_bucket_is_encrypted_versioned_private_tls_only_and_logged(synth):
     stack, template = synth["stack"], Template.from_json(synth["template"])
     bucket = _lid(stack, stack.artifacts)
-    template.has_resource_properties("AWS::S3::Bucket", {
-        "BucketEncryption": {"ServerSideEncryptionConfiguration": [
-            Match.object_like({"ServerSideEncryptionByDefault": Match.object_like({"SSEAlgorithm": "aws:kms"})})]},
-        "VersioningConfiguration": {"Status": "Enabled"},
-        "PublicAccessBlockConfiguration": {"BlockPublicAcls": True, "BlockPublicPolicy": True,
-                                           "IgnorePublicAcls": True, "RestrictPublicBuckets": True},
-        "LoggingConfiguration": Match.object_like({"DestinationBucketName": Match.any_value()}),
-    })
-    template.has_resource_properties("AWS::S3::BucketPolicy", {
-        "Bucket": {"Ref": bucket},
-        "PolicyDocument": {"Statement": Match.array_with([Match.object_like(
-            {"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})])},
-    })
+    template.has_resource_properties(
+        "AWS::S3::Bucket",
+        {
+            "BucketEncryption": {
+                "ServerSideEncryptionConfiguration": [
+                    Match.object_like({"ServerSideEncryptionByDefault": Match.object_like({"SSEAlgorithm": "aws:kms"})})
+                ]
+            },
+            "VersioningConfiguration": {"Status": "Enabled"},
+            "PublicAccessBlockConfiguration": {
+                "BlockPublicAcls": True,
+                "BlockPublicPolicy": True,
+                "IgnorePublicAcls": True,
+                "RestrictPublicBuckets": True,
+            },
+            "LoggingConfiguration": Match.object_like({"DestinationBucketName": Match.any_value()}),
+        },
+    )
+    template.has_resource_properties(
+        "AWS::S3::BucketPolicy",
+        {
+            "Bucket": {"Ref": bucket},
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [Match.object_like({"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})]
+                )
+            },
+        },
+    )
 
 
 def test_the_topic_is_encrypted_and_each_person_gets_only_their_own_messages(synth):
     template = Template.from_json(synth["template"])
     template.has_resource_properties("AWS::SNS::Topic", {"KmsMasterKeyId": Match.any_value()})
-    template.has_resource_properties("AWS::SNS::TopicPolicy", {"PolicyDocument": {"Statement": Match.array_with([
-        Match.object_like({"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})])}})
+    template.has_resource_properties(
+        "AWS::SNS::TopicPolicy",
+        {
+            "PolicyDocument": {
+                "Statement": Match.array_with(
+                    [Match.object_like({"Effect": "Deny", "Condition": {"Bool": {"aws:SecureTransport": "false"}}})]
+                )
+            }
+        },
+    )
     people = load_catalog(ROOT / "config" / "apps.json").people()
     assert {"alice", "bob", "erin"} <= set(people)  # approvers and developers
     for who, email in people.items():
-        template.has_resource_properties("AWS::SNS::Subscription", {
-            "Protocol": "email", "Endpoint": email, "RedrivePolicy": Match.any_value(), "FilterPolicy": {"recipient": [who]}})
+        template.has_resource_properties(
+            "AWS::SNS::Subscription",
+            {"Protocol": "email", "Endpoint": email, "RedrivePolicy": Match.any_value(), "FilterPolicy": {"recipient": [who]}},
+        )
     subscriptions = template.find_resources("AWS::SNS::Subscription")
     assert all("FilterPolicy" in s["Properties"] for s in subscriptions.values()), "an unfiltered subscription would get every link"
 
@@ -290,8 +349,11 @@ def test_the_approval_api_serves_get_head_and_post_on_the_link_without_logging_i
     paths = {lid: r["Properties"]["PathPart"] for lid, r in _of_type(resources, "AWS::ApiGateway::Resource").items()}
     token = next(lid for lid, part in paths.items() if part == "{token}")
     assert resources[token]["Properties"]["ParentId"] == {"Ref": next(lid for lid, p in paths.items() if p == "a")}
-    methods = {r["Properties"]["HttpMethod"]: r["Properties"] for r in _of_type(resources, "AWS::ApiGateway::Method").values()
-               if r["Properties"]["ResourceId"] == {"Ref": token}}
+    methods = {
+        r["Properties"]["HttpMethod"]: r["Properties"]
+        for r in _of_type(resources, "AWS::ApiGateway::Method").values()
+        if r["Properties"]["ResourceId"] == {"Ref": token}
+    }
     assert set(methods) == {"GET", "HEAD", "POST"}
     approval_fn = _function_ids(stack)["approval_api"]
     for method in methods.values():
@@ -339,10 +401,22 @@ def test_each_function_may_do_only_what_its_step_does(synth, resources):
     link_keys, store = f"<<{_lid(stack, stack.link_keys)}>>", f"<<{_lid(stack, stack.store_credentials)}>>"
     assert {n for n, arns in secrets.items() if link_keys in arns} == {"request_approval", "approval_api"}
     assert {n for n, arns in secrets.items() if store in arns} == {
-        "upload_app_store", "upload_google_play", "publish_live_update", "advance_rollout",
-        "halt_google_play", "pause_app_store", "revert_live_update"}
+        "upload_app_store",
+        "upload_google_play",
+        "publish_live_update",
+        "advance_rollout",
+        "halt_google_play",
+        "pause_app_store",
+        "revert_live_update",
+    }
     assert set(_who_may(by_function, "s3:GetObject")) == {
-        "build_finished", "evaluate_tests", "evaluate_scans", "upload_app_store", "upload_google_play", "publish_live_update"}
+        "build_finished",
+        "evaluate_tests",
+        "evaluate_scans",
+        "upload_app_store",
+        "upload_google_play",
+        "publish_live_update",
+    }
     ledger = f"<<{_lid(stack, stack.tables[LEDGER.name])}.Arn>>"
     assert {n for n, arns in _who_may(by_function, "dynamodb:PutItem").items() if ledger in arns} == set(ALL_FUNCTIONS)
     assert not [n for n, arns in _who_may(by_function, "dynamodb:UpdateItem").items() if ledger in arns]  # append-only
@@ -352,9 +426,11 @@ def test_each_function_may_do_only_what_its_step_does(synth, resources):
 
 
 def test_cdk_nag_reports_no_unacknowledged_finding(synth):
-    findings = [f"{v.rule_name} at {[r.construct_path for r in v.violating_resources]}"
-                for pack in (AwsSolutionsChecks(synth["app"]), ServerlessChecks(synth["app"]))
-                for v in pack.validate_scope(synth["stack"]).violations]
+    findings = [
+        f"{v.rule_name} at {[r.construct_path for r in v.violating_resources]}"
+        for pack in (AwsSolutionsChecks(synth["app"]), ServerlessChecks(synth["app"]))
+        for v in pack.validate_scope(synth["stack"]).violations
+    ]
     assert findings == []
     assert synth["failure"] is None
 

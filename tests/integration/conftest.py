@@ -18,4 +18,5 @@ def stack(tmp_path_factory):
 def ledger_count(stack):
     def count(subject_prefix: str = "") -> int:
         return len([e for e in stack.ledger_all() if e["subject"].startswith(subject_prefix)])
+
     return count

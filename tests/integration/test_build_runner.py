@@ -10,10 +10,10 @@ import shutil
 import uuid
 import zipfile
 from pathlib import Path
-from xml.etree import ElementTree
 
 import boto3
 import pytest
+from defusedxml import ElementTree
 from moto import mock_aws
 
 from capstan.domain.tests_gate import parse_junit
@@ -79,13 +79,31 @@ def test_sample_app_builds_and_publishes_manifest_artifacts_and_reports(runner, 
     assert event["detail"]["current-phase"] == "COMPLETED"
     phases = _phases(event)
     assert [p for p in phases if p in ("INSTALL", "PRE_BUILD", "BUILD", "POST_BUILD", "UPLOAD_ARTIFACTS")] == [
-        "INSTALL", "PRE_BUILD", "BUILD", "POST_BUILD", "UPLOAD_ARTIFACTS"]
+        "INSTALL",
+        "PRE_BUILD",
+        "BUILD",
+        "POST_BUILD",
+        "UPLOAD_ARTIFACTS",
+    ]
     assert all(p.get("phase-status", "SUCCEEDED") == "SUCCEEDED" for p in phases.values())
 
     manifest = _manifest(s3, event)
     model = BuildManifest.model_validate(manifest)
-    assert set(manifest) == {"build_id", "project", "commit", "status", "version_name", "version_code", "started_at",
-                             "finished_at", "builder", "artifacts", "reports", "native_compile", "notes"}
+    assert set(manifest) == {
+        "build_id",
+        "project",
+        "commit",
+        "status",
+        "version_name",
+        "version_code",
+        "started_at",
+        "finished_at",
+        "builder",
+        "artifacts",
+        "reports",
+        "native_compile",
+        "notes",
+    }
     assert (model.status, model.commit, model.version_name, model.version_code) == ("SUCCEEDED", COMMIT, "1.4.0", 10400)
     assert model.native_compile is False
     assert manifest["builder"]["image"].startswith("capstan-local/")
@@ -211,7 +229,9 @@ def _tiny_app(root: Path, buildspec: str) -> Path:
 
 
 def test_shell_state_carries_over_and_secrets_are_masked(runner, s3, tmp_path, progress):
-    app = _tiny_app(tmp_path / "tiny", """
+    app = _tiny_app(
+        tmp_path / "tiny",
+        """
 version: 0.2
 env:
   variables:
@@ -229,7 +249,8 @@ phases:
 artifacts:
   base-directory: out
   files: ["*.txt"]
-""")
+""",
+    )
     secret = "tok-9f8e7d6c5b4a"
     build_id = _build_id()
     event = runner.run(build_id=build_id, project=PROJECT, source_dir=app, commit=COMMIT, env={"API_TOKEN": secret})
@@ -247,7 +268,9 @@ artifacts:
 
 
 def test_timeout_stops_the_build_and_skips_post_build(runner, s3, tmp_path):
-    app = _tiny_app(tmp_path / "slow", """
+    app = _tiny_app(
+        tmp_path / "slow",
+        """
 version: 0.2
 phases:
   build:
@@ -256,7 +279,8 @@ phases:
   post_build:
     commands:
       - echo post-build-ran
-""")
+""",
+    )
     build_id = _build_id()
     event = runner.run(build_id=build_id, project=PROJECT, source_dir=app, commit=COMMIT, timeout_s=1)
 

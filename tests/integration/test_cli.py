@@ -7,28 +7,35 @@ import os
 import subprocess
 import sys
 import time
-from pathlib import Path
 
 import pytest
-
 from helpers import ROOT
 
 CAPSTAN = [sys.executable, "-m", "capstan_local.cli"]
 
 
 def run(*args: str, timeout: float = 120, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([*CAPSTAN, *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT,
-                          env={**os.environ, "CAPSTAN_LOCAL_URL": "", **(env or {})})
+    return subprocess.run(
+        [*CAPSTAN, *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        cwd=ROOT,
+        env={**os.environ, "CAPSTAN_LOCAL_URL": "", **(env or {})},
+    )
 
 
-@pytest.mark.parametrize("args, field", [
-    ((), "command"),
-    (("launch",), "command"),
-    (("rollback", "--app", "hello-ai"), "--by"),
-    (("send", "/nonexistent/event.json", "--endpoint", "http://127.0.0.1:9"), "FILE"),
-    (("status", "--endpoint", "http://127.0.0.1:9"), "endpoint"),
-    (("scan", "/nonexistent.sarif"), "PATH"),
-])
+@pytest.mark.parametrize(
+    "args, field",
+    [
+        ((), "command"),
+        (("launch",), "command"),
+        (("rollback", "--app", "hello-ai"), "--by"),
+        (("send", "/nonexistent/event.json", "--endpoint", "http://127.0.0.1:9"), "FILE"),
+        (("status", "--endpoint", "http://127.0.0.1:9"), "endpoint"),
+        (("scan", "/nonexistent.sarif"), "PATH"),
+    ],
+)
 def test_bad_input_gets_one_line_naming_the_field_and_a_nonzero_exit(args, field):
     result = run(*args)
     assert result.returncode != 0
@@ -84,8 +91,10 @@ def test_local_up_serves_send_status_outbox_and_history(tmp_path):
         assert status[0]["status"] == "RUNNING" and status[0]["states"][-1] == "Request approval"
         # The same AWS state is reachable over HTTP for other tools
         import boto3
-        sfn = boto3.client("stepfunctions", endpoint_url=info["aws"], region_name="us-east-1",
-                           aws_access_key_id="local", aws_secret_access_key="local")
+
+        sfn = boto3.client(
+            "stepfunctions", endpoint_url=info["aws"], region_name="us-east-1", aws_access_key_id="local", aws_secret_access_key="local"
+        )
         arn = info["state_machines"]["release"]
         assert [e["name"] for e in sfn.list_executions(stateMachineArn=arn)["executions"]] == [delivery["execution_name"]]
     finally:

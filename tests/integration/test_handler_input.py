@@ -5,10 +5,10 @@ from __future__ import annotations
 import copy
 
 import pytest
+from helpers import load_event
 
 from capstan.errors import InvalidInput
 from capstan.workflow import ALL_FUNCTIONS, ENTRY_FUNCTIONS
-from helpers import load_event
 
 TASKS = [f for f in ALL_FUNCTIONS if f not in ENTRY_FUNCTIONS]
 
@@ -19,8 +19,11 @@ def _executions(stack) -> int:
 
 
 @pytest.mark.parametrize("function", TASKS)
-@pytest.mark.parametrize("payload", [{}, {"release": "nonsense"}, ["a", "list"], {"request": {"app_id": "../etc"}}],
-                         ids=["empty", "wrong-type", "list", "hostile"])
+@pytest.mark.parametrize(
+    "payload",
+    [{}, {"release": "nonsense"}, ["a", "list"], {"request": {"app_id": "../etc"}}],
+    ids=["empty", "wrong-type", "list", "hostile"],
+)
 def test_a_task_refuses_bad_state_with_one_line_and_one_record(stack, ledger_count, function, payload):
     before = ledger_count(f"refused#{function}")
     with pytest.raises(InvalidInput) as caught:

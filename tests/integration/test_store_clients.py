@@ -62,6 +62,7 @@ class _RecordingPool(urllib3.PoolManager):
 
 # -- Google Play -------------------------------------------------------------------------------
 
+
 def test_play_upload_assigns_increasing_version_codes(sims: StoreSimulators, play: GooglePlayClient) -> None:
     # Given two bundles
     first, second = b"aab-one" * 50, b"aab-two" * 50
@@ -69,8 +70,7 @@ def test_play_upload_assigns_increasing_version_codes(sims: StoreSimulators, pla
     codes = [play.upload_bundle(PKG, first), play.upload_bundle(PKG, second)]
     # Then Play numbered them from the configured start and kept their digests
     assert codes == [100, 101]
-    assert [b["sha256"] for b in sims.google_play.bundles(PKG)] == [hashlib.sha256(first).hexdigest(),
-                                                                   hashlib.sha256(second).hexdigest()]
+    assert [b["sha256"] for b in sims.google_play.bundles(PKG)] == [hashlib.sha256(first).hexdigest(), hashlib.sha256(second).hexdigest()]
     assert _actions(sims, "google_play") == [("upload", 100), ("upload", 101)]
 
 
@@ -90,8 +90,7 @@ def test_play_staged_rollout_then_complete(sims: StoreSimulators, play: GooglePl
     for fraction in (0.1, 0.5, 1.0):
         play.set_rollout(PKG, "production", code, fraction, "1.2.0")
     # Then the track holds one completed release without a fraction, and every step was recorded
-    assert sims.google_play.track(PKG, "production") == [
-        {"name": "1.2.0", "versionCodes": [str(code)], "status": "completed"}]
+    assert sims.google_play.track(PKG, "production") == [{"name": "1.2.0", "versionCodes": [str(code)], "status": "completed"}]
     rollout = [(a["action"], a.get("fraction")) for a in sims.actions() if a["action"] != "upload"]
     assert rollout == [("rollout", 0.1), ("rollout", 0.5), ("complete", None)]
 
@@ -110,11 +109,9 @@ def test_play_halt_keeps_fraction_and_blocks_resume(sims: StoreSimulators, play:
         play.set_rollout(PKG, "production", code, 0.5, "1.2.0")
 
 
-def test_play_redoes_the_operation_in_a_new_edit_after_edit_deleted(sims: StoreSimulators,
-                                                                    play: GooglePlayClient) -> None:
+def test_play_redoes_the_operation_in_a_new_edit_after_edit_deleted(sims: StoreSimulators, play: GooglePlayClient) -> None:
     # Given Play deletes the edit before its commit
-    sims.google_play.inject(":commit", 400, body=sims.google_play.error_body(400, "This Edit has been deleted.",
-                                                                             "editDeleted"))
+    sims.google_play.inject(":commit", 400, body=sims.google_play.error_body(400, "This Edit has been deleted.", "editDeleted"))
     # When a bundle is uploaded
     code = play.upload_bundle(PKG, b"aab")
     # Then the upload lost with the edit was redone in a fresh one, and committed once
@@ -124,8 +121,7 @@ def test_play_redoes_the_operation_in_a_new_edit_after_edit_deleted(sims: StoreS
 
 def test_play_second_edit_deleted_is_not_retried_again(sims: StoreSimulators, play: GooglePlayClient) -> None:
     # Given every edit is deleted before its commit
-    sims.google_play.inject(":commit", 400, times=2,
-                            body=sims.google_play.error_body(400, "This Edit has been deleted.", "editDeleted"))
+    sims.google_play.inject(":commit", 400, times=2, body=sims.google_play.error_body(400, "This Edit has been deleted.", "editDeleted"))
     # When / Then the operation gives up after one fresh edit
     with pytest.raises(StoreRejected, match="editDeleted"):
         play.upload_bundle(PKG, b"aab")
@@ -151,8 +147,7 @@ def test_play_honours_retry_after_on_429(sims: StoreSimulators, play: GooglePlay
     assert sleeps == [2.0]
 
 
-def test_play_gives_up_with_store_unavailable(sims: StoreSimulators, play: GooglePlayClient,
-                                              sleeps: list[float]) -> None:
+def test_play_gives_up_with_store_unavailable(sims: StoreSimulators, play: GooglePlayClient, sleeps: list[float]) -> None:
     # Given Play keeps failing
     sims.google_play.inject("/edits", 503, times=10)
     # When / Then four attempts are made and the error is typed as transient
@@ -161,8 +156,7 @@ def test_play_gives_up_with_store_unavailable(sims: StoreSimulators, play: Googl
     assert len(sleeps) == 3
 
 
-def test_non_retryable_rejection_is_one_line_without_token(sims: StoreSimulators, play: GooglePlayClient,
-                                                           sleeps: list[float]) -> None:
+def test_non_retryable_rejection_is_one_line_without_token(sims: StoreSimulators, play: GooglePlayClient, sleeps: list[float]) -> None:
     # Given a versionCode that was never uploaded
     # When it is rolled out
     with pytest.raises(StoreRejected) as caught:
@@ -189,6 +183,7 @@ def test_bad_token_gets_401_in_the_store_error_shape(sims: StoreSimulators) -> N
 
 
 # -- App Store Connect ---------------------------------------------------------------------------
+
 
 def test_app_store_upload_in_chunks_waits_for_processing(sims: StoreSimulators, sleeps: list[float]) -> None:
     # Given an .ipa spanning three upload operations and a build that processes for a moment
@@ -222,8 +217,14 @@ def test_app_store_processing_wait_is_bounded(sims: StoreSimulators) -> None:
     # Given a build that processes for an hour and a client that waits ten minutes
     sims.app_store.processing_delay_s = 3600
     now = [0.0]
-    client = AppStoreConnectClient(sims.urls["app_store"], sims.token, sleep=lambda s: now.__setitem__(0, now[0] + s),
-                                   clock=lambda: now[0], poll_interval_s=60, max_wait_s=600)
+    client = AppStoreConnectClient(
+        sims.urls["app_store"],
+        sims.token,
+        sleep=lambda s: now.__setitem__(0, now[0] + s),
+        clock=lambda: now[0],
+        poll_interval_s=60,
+        max_wait_s=600,
+    )
     # When / Then it gives up with a transient error the workflow can retry later
     with pytest.raises(StoreUnavailable, match="still PROCESSING after 600 s"):
         client.upload_build(APP_ID, "1.2.0", "44", b"ipa")
@@ -245,14 +246,14 @@ def test_phased_release_pause_resume_complete(sims: StoreSimulators, app_store: 
     for state in ("PAUSED", "PAUSED", "ACTIVE", "COMPLETE"):
         app_store.set_phased_release_state(phased_id, state)
     # Then each real transition was recorded once
-    assert [a for a, _ in _actions(sims, "app_store")] == ["upload", "phased_release_start", "pause", "resume",
-                                                           "complete"]
+    assert [a for a, _ in _actions(sims, "app_store")] == ["upload", "phased_release_start", "pause", "resume", "complete"]
     # And a completed phased release cannot be paused
     with pytest.raises(StoreRejected, match="HTTP 409 .*cannot go from COMPLETE to PAUSED"):
         app_store.set_phased_release_state(phased_id, "PAUSED")
 
 
 # -- live update ---------------------------------------------------------------------------------
+
 
 def _publish(live: LiveUpdateClient, version: str, data: bytes) -> str:
     return live.publish_bundle("capstan-demo", version, data, hashlib.sha256(data).hexdigest(), "1.0.0")
@@ -269,8 +270,12 @@ def test_live_update_publish_set_and_revert(sims: StoreSimulators, live: LiveUpd
     assert live.get_channel("capstan-demo", "production") == channel
     assert (channel["bundle_id"], channel["previous_bundle_id"], channel["percentage"]) == (good, new, 100)
     assert [(a["action"], a["version"], a.get("percentage")) for a in sims.actions()] == [
-        ("publish", "1.2.0", None), ("publish", "1.3.0", None), ("set_channel", "1.2.0", 100),
-        ("set_channel", "1.3.0", 10), ("revert", "1.2.0", 100)]
+        ("publish", "1.2.0", None),
+        ("publish", "1.3.0", None),
+        ("set_channel", "1.2.0", 100),
+        ("set_channel", "1.3.0", 10),
+        ("revert", "1.2.0", 100),
+    ]
 
 
 def test_live_update_refuses_checksum_mismatch(sims: StoreSimulators, live: LiveUpdateClient) -> None:

@@ -44,19 +44,22 @@ def _tamper(token: str, **change) -> str:
     return f"{new}.{secret}.{sig}"
 
 
-@pytest.mark.parametrize("mutate", [
-    lambda t: _tamper(t, approver="mallory"),
-    lambda t: _tamper(t, release_id="rel-other"),
-    lambda t: _tamper(t, expires_at=NOW + 10**7),
-    lambda t: _tamper(t, kid="k9"),
-    lambda t: t.rsplit(".", 1)[0] + ".",
-    lambda t: t.rsplit(".", 1)[0] + "." + t.rsplit(".", 1)[1][:10],
-    lambda t: t.rsplit(".", 1)[0] + "." + "A" * 43,
-    lambda t: t + "x",
-    lambda t: "",
-    lambda t: "AAAA",
-    lambda t: "arn:aws:states:us-east-1:123456789012:task-token/AAAAKgAAAAIAAAAAAAAAAQ==",
-])
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda t: _tamper(t, approver="mallory"),
+        lambda t: _tamper(t, release_id="rel-other"),
+        lambda t: _tamper(t, expires_at=NOW + 10**7),
+        lambda t: _tamper(t, kid="k9"),
+        lambda t: t.rsplit(".", 1)[0] + ".",
+        lambda t: t.rsplit(".", 1)[0] + "." + t.rsplit(".", 1)[1][:10],
+        lambda t: t.rsplit(".", 1)[0] + "." + "A" * 43,
+        lambda t: t + "x",
+        lambda t: "",
+        lambda t: "AAAA",
+        lambda t: "arn:aws:states:us-east-1:123456789012:task-token/AAAAKgAAAAIAAAAAAAAAAQ==",
+    ],
+)
 def test_every_bad_link_gets_the_same_refusal(mutate):
     token, _ = _link()
     with pytest.raises(rules.LinkRefused) as caught:
@@ -85,3 +88,13 @@ def test_four_eyes_and_approver_role():
 
 def test_a_link_never_outlives_the_step():
     assert rules.link_expiry(NOW, 86400, NOW + 600) == NOW + 600
+
+
+def test_only_the_pages_own_posts_pass_the_origin_check():
+    base = "https://approve.example.com/v1"
+    assert rules.same_origin("https://approve.example.com", None, base)
+    assert rules.same_origin("null", "same-origin", base)  # no-referrer pages post with Origin: null
+    assert not rules.same_origin("null", "cross-site", base)
+    assert not rules.same_origin("null", None, base)
+    assert not rules.same_origin("https://evil.example.com", "same-origin", base)
+    assert not rules.same_origin(None, None, base)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from helpers import ROOT, load_event
 from pydantic import TypeAdapter, ValidationError
 
 from capstan.config import load_catalog
@@ -13,12 +14,14 @@ from capstan.models.common import first_error
 from capstan.models.events import BuildStateChange, PushEvent, RollbackTrigger
 from capstan.rules import ALL_RULES
 from capstan.settings import Settings, env_names
-from helpers import ROOT, load_event
 
 SAMPLES = {
-    "codecommit-push.json": PushEvent, "github-push.json": PushEvent,
-    "codebuild-build-succeeded.json": BuildStateChange, "codebuild-build-failed.json": BuildStateChange,
-    "cloudwatch-alarm-state-change.json": RollbackTrigger, "oncall-rollback.json": RollbackTrigger,
+    "codecommit-push.json": PushEvent,
+    "github-push.json": PushEvent,
+    "codebuild-build-succeeded.json": BuildStateChange,
+    "codebuild-build-failed.json": BuildStateChange,
+    "cloudwatch-alarm-state-change.json": RollbackTrigger,
+    "oncall-rollback.json": RollbackTrigger,
 }
 
 
@@ -29,19 +32,23 @@ def test_each_sample_event_parses(name):
 
 def test_every_entry_point_has_a_sample_matching_its_rule():
     from moto.events.models import EventPattern
+
     events = [load_event(p.name) for p in (ROOT / "events").glob("*.json")]
     for rule in ALL_RULES:
         pattern = EventPattern.load(json.dumps(rule.pattern))
         assert any(pattern.matches_event(e) for e in events), f"no sample event for rule {rule.name}"
 
 
-@pytest.mark.parametrize("change, field", [
-    (lambda e: e.pop("account"), "account"),
-    (lambda e: e["detail"].update(commitId="xyz"), "commitId"),
-    (lambda e: e["detail"].update(referenceName="main\u202e"), "referenceName"),
-    (lambda e: e.update(source="evil.source"), "source"),
-    (lambda e: e.update(time="yesterday"), "time"),
-])
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        (lambda e: e.pop("account"), "account"),
+        (lambda e: e["detail"].update(commitId="xyz"), "commitId"),
+        (lambda e: e["detail"].update(referenceName="main\u202e"), "referenceName"),
+        (lambda e: e.update(source="evil.source"), "source"),
+        (lambda e: e.update(time="yesterday"), "time"),
+    ],
+)
 def test_a_bad_push_names_the_field(change, field):
     event = load_event("codecommit-push.json")
     change(event)

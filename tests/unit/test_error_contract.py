@@ -27,8 +27,9 @@ def _error_names(node) -> set[str]:
     return names
 
 
-ASL_ERRORS = sorted(n for asl in (RELEASE_ASL, ROLLBACK_ASL) for n in _error_names(json.loads(asl.read_text()))
-                    if not n.startswith(AWS_PREFIXES))
+ASL_ERRORS = sorted(
+    n for asl in (RELEASE_ASL, ROLLBACK_ASL) for n in _error_names(json.loads(asl.read_text())) if not n.startswith(AWS_PREFIXES)
+)
 SOURCE = "\n".join(p.read_text() for p in [*(ROOT / "capstan").rglob("*.py"), *FUNCTIONS_DIR.rglob("*.py")])
 
 

@@ -46,13 +46,19 @@ def test_no_tests_at_all_fails_closed():
     assert decision.decision == "fail"
 
 
-@pytest.mark.parametrize("data, why", [
-    (b"not xml at all", "not well-formed"),
-    (b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]><testsuite>&lol2;</testsuite>', "refused XML"),
-    (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><testsuite>&e;</testsuite>', "refused XML"),
-    (b"<html><body/></html>", "root element"),
-    (b'<testsuite><testcase name="a" time="soon"/></testsuite>', "not a number"),
-])
+@pytest.mark.parametrize(
+    "data, why",
+    [
+        (b"not xml at all", "not well-formed"),
+        (
+            b'<?xml version="1.0"?><!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;">]><testsuite>&lol2;</testsuite>',
+            "refused XML",
+        ),
+        (b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY e SYSTEM "file:///etc/passwd">]><testsuite>&e;</testsuite>', "refused XML"),
+        (b"<html><body/></html>", "root element"),
+        (b'<testsuite><testcase name="a" time="soon"/></testsuite>', "not a number"),
+    ],
+)
 def test_malformed_junit_is_refused_with_a_clear_error(data, why):
     with pytest.raises(InvalidInput, match=why):
         tests_gate.parse_junit(data, "junit.xml")
@@ -64,17 +70,30 @@ def test_an_oversized_junit_report_is_refused():
 
 
 def _sarif(results, tool="semgrep", rules=None):
-    return json.dumps({"version": "2.1.0", "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
-                       "runs": [{"tool": {"driver": {"name": tool, "rules": rules or []}}, "results": results}]}).encode()
+    return json.dumps(
+        {
+            "version": "2.1.0",
+            "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+            "runs": [{"tool": {"driver": {"name": tool, "rules": rules or []}}, "results": results}],
+        }
+    ).encode()
 
 
 def test_error_level_results_fail_the_scan_gate():
-    tools, findings = scan_gate.parse_sarif(_sarif([
-        {"ruleId": "js.eval", "level": "error", "message": {"text": "eval of user input"},
-         "locations": [{"physicalLocation": {"artifactLocation": {"uri": "src/app.js"}, "region": {"startLine": 12}}}],
-         "partialFingerprints": {"primaryLocationLineHash": "abc123"}},
-        {"ruleId": "js.http", "level": "warning", "message": {"text": "http url"}},
-    ]))
+    tools, findings = scan_gate.parse_sarif(
+        _sarif(
+            [
+                {
+                    "ruleId": "js.eval",
+                    "level": "error",
+                    "message": {"text": "eval of user input"},
+                    "locations": [{"physicalLocation": {"artifactLocation": {"uri": "src/app.js"}, "region": {"startLine": 12}}}],
+                    "partialFingerprints": {"primaryLocationLineHash": "abc123"},
+                },
+                {"ruleId": "js.http", "level": "warning", "message": {"text": "http url"}},
+            ]
+        )
+    )
     decision = scan_gate.decide(findings, tools, ScanPolicy())
     assert decision.decision == "fail"
     assert decision.counts == {"error": 1, "warning": 1}
@@ -93,13 +112,16 @@ def test_a_missing_required_scanner_fails_closed():
     assert decision.decision == "fail" and "produced no report" in decision.reasons[0]
 
 
-@pytest.mark.parametrize("data, why", [
-    (b"{not json", "not valid JSON"),
-    (json.dumps({"version": "2.0.0", "runs": []}).encode(), "SARIF 2.1.0"),
-    (json.dumps({"version": "2.1.0"}).encode(), "runs is missing"),
-    (("[" * 200 + "]" * 200).encode(), "nested deeper|not valid JSON"),
-    (json.dumps({"version": "2.1.0", "runs": ["x"]}).encode(), "each run"),
-])
+@pytest.mark.parametrize(
+    "data, why",
+    [
+        (b"{not json", "not valid JSON"),
+        (json.dumps({"version": "2.0.0", "runs": []}).encode(), "SARIF 2.1.0"),
+        (json.dumps({"version": "2.1.0"}).encode(), "runs is missing"),
+        (("[" * 200 + "]" * 200).encode(), "nested deeper|not valid JSON"),
+        (json.dumps({"version": "2.1.0", "runs": ["x"]}).encode(), "each run"),
+    ],
+)
 def test_bad_sarif_is_refused(data, why):
     with pytest.raises(InvalidInput, match=why):
         scan_gate.parse_sarif(data, "scan.sarif")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from pydantic import ValidationError
@@ -12,7 +12,7 @@ from capstan.domain import naming, rollout
 from capstan.domain import rollback as rb
 from capstan.models.events import RefNameCheck
 
-NOW = datetime(2026, 12, 4, 12, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 4, 12, tzinfo=UTC)
 
 
 def test_release_names_are_deterministic_and_safe():
@@ -27,8 +27,29 @@ def test_ordinary_refs_are_accepted(ref):
     assert RefNameCheck(name=ref).name == ref
 
 
-@pytest.mark.parametrize("ref", ["a..b", "a~1", "a^", "a:b", "a@{1}", "a\\b", "x.lock", "a\x01b", "ma\u200bin", "ma\u202ein",
-                                 "m\u0430in", "x" * 256, "", "/main", "main/", ".hidden", "a b", "a//b"])
+@pytest.mark.parametrize(
+    "ref",
+    [
+        "a..b",
+        "a~1",
+        "a^",
+        "a:b",
+        "a@{1}",
+        "a\\b",
+        "x.lock",
+        "a\x01b",
+        "ma\u200bin",
+        "ma\u202ein",
+        "m\u0430in",
+        "x" * 256,
+        "",
+        "/main",
+        "main/",
+        ".hidden",
+        "a b",
+        "a//b",
+    ],
+)
 def test_hostile_refs_are_refused(ref):
     with pytest.raises(ValidationError):
         RefNameCheck(name=ref)
@@ -56,8 +77,12 @@ def _view(rid, status, good=False, bad=False, days=0, bundle="b"):
 
 
 def test_rollback_targets_the_last_known_good_release_never_a_bad_one():
-    releases = [_view("r1", "superseded", good=True, days=9), _view("r2", "rolled_back", good=False, bad=True, days=5),
-                _view("r3", "superseded", good=True, days=3), _view("r4", "live", good=True, days=0)]
+    releases = [
+        _view("r1", "superseded", good=True, days=9),
+        _view("r2", "rolled_back", good=False, bad=True, days=5),
+        _view("r3", "superseded", good=True, days=3),
+        _view("r4", "live", good=True, days=0),
+    ]
     bad = rb.live_release(releases, None)
     assert bad.release_id == "r4"
     assert rb.target_release(releases, bad).release_id == "r3"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 import random
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import pytest
@@ -45,8 +45,15 @@ def answer(status: int, body: Any = None, headers: dict[str, str] | None = None)
 
 
 def client(pool: FakePool, sleeps: list[float], **kwargs: Any) -> StoreHttp:
-    return StoreHttp("google_play", "https://play.test", TOKEN, pool, sleep=sleeps.append,  # type: ignore[arg-type]
-                     rng=random.Random(7), **kwargs)
+    return StoreHttp(
+        "google_play",
+        "https://play.test",
+        TOKEN,
+        pool,
+        sleep=sleeps.append,  # type: ignore[arg-type]
+        rng=random.Random(7),
+        **kwargs,
+    )
 
 
 class _Ceiling(random.Random):
@@ -65,7 +72,7 @@ def test_backoff_ceiling_doubles_up_to_the_cap() -> None:
 
 def test_retry_after_reads_seconds_and_dates() -> None:
     # Given the two Retry-After forms and a bad one / Then each is read or ignored
-    when = datetime(2030, 1, 1, tzinfo=timezone.utc)
+    when = datetime(2030, 1, 1, tzinfo=UTC)
     later = format_datetime(when + timedelta(seconds=7), usegmt=True)
     assert parse_retry_after("3") == 3.0
     assert parse_retry_after(later, now=when.timestamp) == pytest.approx(7.0)
@@ -132,17 +139,34 @@ def test_exhausted_retries_raise_store_unavailable() -> None:
     assert len(pool.calls) == MAX_ATTEMPTS and len(sleeps) == MAX_ATTEMPTS - 1
 
 
-@pytest.mark.parametrize(("body", "reason", "expected"), [
-    ({"error": {"code": 400, "message": "This Edit has been deleted.", "status": "INVALID_ARGUMENT",
-                "errors": [{"reason": "editDeleted", "message": "This Edit has been deleted."}]}},
-     "editDeleted", "HTTP 400 editDeleted This Edit has been deleted."),
-    ({"errors": [{"status": "409", "code": "ENTITY_ERROR", "title": "t", "detail": "bad\nstate"}]},
-     "ENTITY_ERROR", "HTTP 409 ENTITY_ERROR bad state"),
-    ({"error": {"code": 400, "reason": "checksumMismatch", "message": "digest differs"}},
-     "checksumMismatch", "HTTP 400 checksumMismatch digest differs"),
-])
-def test_client_errors_are_rejected_once_with_the_api_reason(body: dict[str, Any], reason: str,
-                                                               expected: str) -> None:
+@pytest.mark.parametrize(
+    ("body", "reason", "expected"),
+    [
+        (
+            {
+                "error": {
+                    "code": 400,
+                    "message": "This Edit has been deleted.",
+                    "status": "INVALID_ARGUMENT",
+                    "errors": [{"reason": "editDeleted", "message": "This Edit has been deleted."}],
+                }
+            },
+            "editDeleted",
+            "HTTP 400 editDeleted This Edit has been deleted.",
+        ),
+        (
+            {"errors": [{"status": "409", "code": "ENTITY_ERROR", "title": "t", "detail": "bad\nstate"}]},
+            "ENTITY_ERROR",
+            "HTTP 409 ENTITY_ERROR bad state",
+        ),
+        (
+            {"error": {"code": 400, "reason": "checksumMismatch", "message": "digest differs"}},
+            "checksumMismatch",
+            "HTTP 400 checksumMismatch digest differs",
+        ),
+    ],
+)
+def test_client_errors_are_rejected_once_with_the_api_reason(body: dict[str, Any], reason: str, expected: str) -> None:
     # Given a 4xx in each store's error shape
     pool, sleeps = FakePool(answer(int(expected.split()[1]), body)), []
     # When the call is made
@@ -152,7 +176,7 @@ def test_client_errors_are_rejected_once_with_the_api_reason(body: dict[str, Any
     message = str(caught.value)
     assert message == f"google_play PUT /tracks/production: {expected}"
     status = int(expected.split()[1])
-    assert (getattr(caught.value, "reason"), getattr(caught.value, "status")) == (reason, status)
+    assert (caught.value.reason, caught.value.status) == (reason, status)
     assert len(pool.calls) == 1 and sleeps == []
 
 
@@ -168,8 +192,7 @@ def test_an_echoed_credential_never_reaches_the_message() -> None:
 def test_every_response_reaches_the_header_observer() -> None:
     # Given an observer and a 429 followed by a 200, each with a rate-limit header
     seen: list[str] = []
-    pool = FakePool(answer(429, headers={"X-Rate-Limit": "user-hour-rem:0"}),
-                    answer(200, headers={"X-Rate-Limit": "user-hour-rem:9"}))
+    pool = FakePool(answer(429, headers={"X-Rate-Limit": "user-hour-rem:0"}), answer(200, headers={"X-Rate-Limit": "user-hour-rem:9"}))
     # When the call is made / Then both headers were observed, in order
     client(pool, [], on_headers=lambda h: seen.append(h["X-Rate-Limit"])).request("GET", "/x")
     assert seen == ["user-hour-rem:0", "user-hour-rem:9"]

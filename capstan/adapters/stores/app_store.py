@@ -88,23 +88,43 @@ class AppStoreConnectClient:
         StoreUnavailable
             Transient errors outlasted the retries, or processing outlasted `max_wait_s`.
         """
-        upload = self._post("buildUploads", {
-            "cfBundleShortVersionString": version, "cfBundleVersion": build_number, "platform": "IOS",
-        }, {"app": {"data": {"type": "apps", "id": app_id}}})
+        upload = self._post(
+            "buildUploads",
+            {
+                "cfBundleShortVersionString": version,
+                "cfBundleVersion": build_number,
+                "platform": "IOS",
+            },
+            {"app": {"data": {"type": "apps", "id": app_id}}},
+        )
         upload_id = upload["id"]
-        upload_file = self._post("buildUploadFiles", {
-            "fileName": file_name, "fileSize": len(ipa), "uti": "com.apple.ipa", "assetType": "ASSET",
-        }, {"buildUpload": {"data": {"type": "buildUploads", "id": upload_id}}})
+        upload_file = self._post(
+            "buildUploadFiles",
+            {
+                "fileName": file_name,
+                "fileSize": len(ipa),
+                "uti": "com.apple.ipa",
+                "assetType": "ASSET",
+            },
+            {"buildUpload": {"data": {"type": "buildUploads", "id": upload_id}}},
+        )
         for op in upload_file["attributes"].get("uploadOperations") or []:
             offset, length = int(op["offset"]), int(op["length"])
             self._http.request(
-                op.get("method", "PUT"), op["url"], body=ipa[offset:offset + length],
+                op.get("method", "PUT"),
+                op["url"],
+                body=ipa[offset : offset + length],
                 headers={h["name"]: h["value"] for h in op.get("requestHeaders") or []},
-                upload=True, authorize=False,
+                upload=True,
+                authorize=False,
             )
-        self._http.request("PATCH", f"/v1/buildUploadFiles/{quote(upload_file['id'], safe='')}", json_body={
-            "data": {"type": "buildUploadFiles", "id": upload_file["id"], "attributes": {"uploaded": True}},
-        })
+        self._http.request(
+            "PATCH",
+            f"/v1/buildUploadFiles/{quote(upload_file['id'], safe='')}",
+            json_body={
+                "data": {"type": "buildUploadFiles", "id": upload_file["id"], "attributes": {"uploaded": True}},
+            },
+        )
         self._wait_processed(upload_id)
         return upload_id
 
@@ -127,8 +147,11 @@ class AppStoreConnectClient:
 
     def start_phased_release(self, app_store_version_id: str) -> str:
         """Start a phased release for an app store version; returns the phased release id."""
-        created = self._post("appStoreVersionPhasedReleases", {"phasedReleaseState": "ACTIVE"},
-                             {"appStoreVersion": {"data": {"type": "appStoreVersions", "id": app_store_version_id}}})
+        created = self._post(
+            "appStoreVersionPhasedReleases",
+            {"phasedReleaseState": "ACTIVE"},
+            {"appStoreVersion": {"data": {"type": "appStoreVersions", "id": app_store_version_id}}},
+        )
         return created["id"]
 
     def set_phased_release_state(self, phased_release_id: str, state: str) -> dict[str, Any]:
@@ -146,10 +169,17 @@ class AppStoreConnectClient:
             raise ValueError(f"state must be one of {sorted(PHASED_RELEASE_STATES)}, got {state!r}")
         path = f"/v1/appStoreVersionPhasedReleases/{quote(phased_release_id, safe='')}"
         try:
-            return self._http.request("PATCH", path, json_body={"data": {
-                "type": "appStoreVersionPhasedReleases", "id": phased_release_id,
-                "attributes": {"phasedReleaseState": state},
-            }}).body["data"]
+            return self._http.request(
+                "PATCH",
+                path,
+                json_body={
+                    "data": {
+                        "type": "appStoreVersionPhasedReleases",
+                        "id": phased_release_id,
+                        "attributes": {"phasedReleaseState": state},
+                    }
+                },
+            ).body["data"]
         except StoreRejected as exc:
             if getattr(exc, "status", None) != 409:
                 raise

@@ -82,15 +82,12 @@ class GooglePlayClient:
             )
             bundle = resp.body or {}
             if bundle.get("sha256") and bundle["sha256"] != digest:
-                raise ArtifactIntegrityError(
-                    f"{STORE} upload of {package_name}: the store's digest differs from the bundle's")
+                raise ArtifactIntegrityError(f"{STORE} upload of {package_name}: the store's digest differs from the bundle's")
             return int(bundle["versionCode"])
 
         return self._in_edit(package_name, upload)
 
-    def set_rollout(
-        self, package_name: str, track: str, version_code: int, user_fraction: float, release_name: str
-    ) -> dict[str, Any]:
+    def set_rollout(self, package_name: str, track: str, version_code: int, user_fraction: float, release_name: str) -> dict[str, Any]:
         """Put one release on a track: staged (`inProgress`) below 1.0, `completed` at 1.0.
 
         Parameters
@@ -118,8 +115,7 @@ class GooglePlayClient:
             release["status"] = "completed"
 
         def put(edit_id: str) -> dict[str, Any]:
-            self._http.request("PUT", self._track_path(package_name, edit_id, track),
-                               json_body={"track": track, "releases": [release]})
+            self._http.request("PUT", self._track_path(package_name, edit_id, track), json_body={"track": track, "releases": [release]})
             return release
 
         return self._in_edit(package_name, put)
@@ -144,8 +140,7 @@ class GooglePlayClient:
             releases = current.get("releases") or []
             target = next((r for r in releases if str(version_code) in r.get("versionCodes", [])), None)
             if target is None:
-                raise StoreRejected(
-                    f"{STORE} halt: versionCode {version_code} is not on track {track} of {package_name}")
+                raise StoreRejected(f"{STORE} halt: versionCode {version_code} is not on track {track} of {package_name}")
             target["status"] = "halted"
             self._http.request("PUT", path, json_body={"track": track, "releases": releases})
             return target
@@ -170,6 +165,5 @@ class GooglePlayClient:
         edit_id = str(self._http.request("POST", edits, json_body={}).body["id"])
         result = operation(edit_id)
         # ERROR_IF_IN_REVIEW: the default silently cancels a review in progress.
-        self._http.request("POST", f"{edits}/{_seg(edit_id)}:commit",
-                           query={"changesInReviewBehavior": "ERROR_IF_IN_REVIEW"})
+        self._http.request("POST", f"{edits}/{_seg(edit_id)}:commit", query={"changesInReviewBehavior": "ERROR_IF_IN_REVIEW"})
         return result

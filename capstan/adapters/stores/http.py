@@ -202,8 +202,14 @@ class StoreHttp:
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
                 resp = self._http.request(
-                    method, url, body=body, headers=send_headers, timeout=timeout,
-                    retries=False, redirect=False, preload_content=True,
+                    method,
+                    url,
+                    body=body,
+                    headers=send_headers,
+                    timeout=timeout,
+                    retries=False,
+                    redirect=False,
+                    preload_content=True,
                 )
             except (urllib3.exceptions.HTTPError, OSError) as exc:
                 last = f"connection error {type(exc).__name__}"
@@ -222,9 +228,10 @@ class StoreHttp:
                     raise StoreUnavailable(self._one_line(f"{where}: {last} (Retry-After {retry_after:.0f} s)"))
                 wait = retry_after if retry_after is not None else backoff_delay(attempt, self._rng)
             if attempt < MAX_ATTEMPTS:
-                logger.warning("store call retried", extra={"store": self.store, "method": method,
-                                                            "path": path, "attempt": attempt,
-                                                            "outcome": self._one_line(last)})
+                logger.warning(
+                    "store call retried",
+                    extra={"store": self.store, "method": method, "path": path, "attempt": attempt, "outcome": self._one_line(last)},
+                )
                 self._sleep(wait)
         raise StoreUnavailable(self._one_line(f"{where}: {last} after {MAX_ATTEMPTS} attempts"))
 

@@ -68,10 +68,17 @@ class LiveUpdateClient:
             match `sha256` (the recorded digest is sent, not recomputed, so transport
             corruption is caught too), ``bundleExists`` for a version taken by other bytes.
         """
-        resp = self._http.request("POST", f"/v1/apps/{quote(app_id, safe='')}/bundles", upload=True, json_body={
-            "version": version, "sha256": sha256.lower(), "native_min": native_min,
-            "bundle_base64": base64.b64encode(bundle).decode("ascii"),
-        })
+        resp = self._http.request(
+            "POST",
+            f"/v1/apps/{quote(app_id, safe='')}/bundles",
+            upload=True,
+            json_body={
+                "version": version,
+                "sha256": sha256.lower(),
+                "native_min": native_min,
+                "bundle_base64": base64.b64encode(bundle).decode("ascii"),
+            },
+        )
         return str(resp.body["id"])
 
     def set_channel(self, app_id: str, channel: str, bundle_id: str, percentage: int) -> dict[str, Any]:
@@ -84,8 +91,9 @@ class LiveUpdateClient:
         """
         if not 0 <= percentage <= 100:
             raise ValueError(f"percentage must be 0-100, got {percentage}")
-        return self._http.request("PUT", self._channel_path(app_id, channel),
-                                  json_body={"bundle_id": bundle_id, "percentage": percentage}).body
+        return self._http.request(
+            "PUT", self._channel_path(app_id, channel), json_body={"bundle_id": bundle_id, "percentage": percentage}
+        ).body
 
     def get_channel(self, app_id: str, channel: str) -> dict[str, Any]:
         """The channel as the service has it (see `set_channel`)."""

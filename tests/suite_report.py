@@ -1,4 +1,5 @@
-"""Which states of the two ASL files the end-to-end tests have entered, merged across xdist workers."""
+"""What the whole suite saw, merged across xdist workers: the ASL states the e2e tests entered, and the
+hostile approval attempts tried and accepted."""
 
 from __future__ import annotations
 
@@ -6,11 +7,13 @@ import json
 import shutil
 from pathlib import Path
 
-from capstan.workflow import RELEASE_ASL, ROLLBACK_ASL
 from helpers import ROOT
 
+from capstan.workflow import RELEASE_ASL, ROLLBACK_ASL
+
 ENTERED: dict[str, set[str]] = {"release": set(), "rollback": set()}
-COVERAGE_DIR = ROOT / ".capstan" / "state-coverage"
+HOSTILE = {"tried": 0, "accepted": 0}
+COVERAGE_DIR = ROOT / ".capstan" / "suite-report"
 
 
 def all_states(asl: Path) -> set[str]:
@@ -19,6 +22,7 @@ def all_states(asl: Path) -> set[str]:
             yield name
             for branch in state.get("Branches", []):
                 yield from walk(branch)
+
     return set(walk(json.loads(asl.read_text())))
 
 
@@ -39,15 +43,27 @@ def reset() -> None:
 
 def save(worker: str) -> None:
     COVERAGE_DIR.mkdir(parents=True, exist_ok=True)
-    (COVERAGE_DIR / f"{worker}.json").write_text(json.dumps({k: sorted(v) for k, v in ENTERED.items()}))
+    (COVERAGE_DIR / f"{worker}.json").write_text(json.dumps({"entered": {k: sorted(v) for k, v in ENTERED.items()}, "hostile": HOSTILE}))
 
 
 def merged() -> dict[str, set[str]]:
     result = {k: set(v) for k, v in ENTERED.items()}
-    for path in COVERAGE_DIR.glob("*.json") if COVERAGE_DIR.exists() else []:
-        for flow, names in json.loads(path.read_text()).items():
+    for doc in _saved():
+        for flow, names in doc["entered"].items():
             result[flow].update(names)
     return result
+
+
+def _saved() -> list[dict]:
+    return [json.loads(p.read_text()) for p in COVERAGE_DIR.glob("*.json")] if COVERAGE_DIR.exists() else []
+
+
+def hostile() -> dict[str, int]:
+    total = dict(HOSTILE)
+    for doc in _saved():
+        for key in total:
+            total[key] += doc["hostile"][key]
+    return total
 
 
 def missing() -> dict[str, list[str]]:
