@@ -5,6 +5,8 @@ from __future__ import annotations
 import pytest
 from flows import alarm, push, release_until_approved, wait_for_approval_mail
 
+from capstan_local import approver
+
 pytestmark = pytest.mark.e2e
 
 
@@ -133,16 +135,32 @@ def test_a_rejection_stops_the_release_and_records_why(make_stack):
     assert "the release notes are wrong" in end["detail"]["cause"] and "alice" in end["detail"]["cause"]
 
 
-def test_an_approval_nobody_gives_expires_and_the_link_then_says_so(make_stack):
+def test_an_approval_nobody_gives_is_reminded_then_expires_and_the_pusher_is_told(make_stack):
     stack = make_stack(time_scale=0.00002)  # 24 h of waiting for a human becomes about 2 s
     started = push(stack)
     link = wait_for_approval_mail(stack, started["execution_arn"])
     desc = stack.wait(started["execution_arn"])
-    assert desc["status"] == "FAILED" and "Approval expired" in stack.states_entered(started["execution_arn"])
-    from capstan_local import approver
-
+    states = stack.states_entered(started["execution_arn"])
+    assert desc["status"] == "FAILED"
+    assert states[states.index("Request approval") :][:3] == ["Request approval", "Remind approvers", "Approval expired"]
+    mails = stack.outbox.messages()
+    reminders = [m for m in mails if m["subject"].startswith("Reminder:")]
+    assert sorted(m["to"] for m in reminders) == ["alice@example.com", "bob@example.com"]
+    assert all(not m["links"] for m in reminders), "a reminder points at the original email; it carries no new link"
+    told = [m for m in mails if m["to"] == "erin@example.com"]
+    assert told and "expired before anyone approved it" in told[0]["subject"]
     late = approver.decide(link, "approve")
     assert late.status in (409, 410) and stack.store_actions() == []
+
+
+def test_each_approval_attempt_is_audited_with_who_where_and_from_what(make_stack):
+    stack = make_stack()
+    arn, reply = release_until_approved(stack)
+    stack.wait(arn)
+    views = [e for e in stack.ledger(arn.rsplit(":", 1)[1]) if e["kind"].startswith(("approval GET", "approval POST"))]
+    assert [e["kind"] for e in views] == ["approval GET viewed", "approval POST approved"]
+    assert all(e["actor"] == "alice" and e["detail"]["source_ip"] == "127.0.0.1" for e in views[-2:])
+    assert "Python-urllib" in views[-1]["detail"]["user_agent"]
 
 
 def test_a_store_refusal_fails_the_upload_and_nothing_rolls_out(make_stack):
