@@ -11,6 +11,8 @@ from typing import Annotated
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
 from capstan.errors import InvalidInput
+from capstan.policies.scans import ScanPolicy
+from capstan.policies.tests import TestPolicy
 from capstan.rules import ALARM_NAME_PREFIX
 
 Identifier = Annotated[str, StringConstraints(pattern=r"^[a-z0-9][a-z0-9-]{0,38}[a-z0-9]$")]
@@ -56,18 +58,6 @@ class RolloutPolicy(_Strict):
         if any(not 0 < x <= 1 for x in f) or f != sorted(set(f)) or f[-1] != 1.0:
             raise ValueError("fractions must rise strictly within (0, 1] and end at 1.0")
         return self
-
-
-class TestPolicy(_Strict):
-    __test__ = False
-    min_pass_rate: float = Field(default=1.0, ge=0, le=1)
-    min_tests: int = Field(default=1, ge=0)
-
-
-class ScanPolicy(_Strict):
-    # SARIF levels that fail the gate.
-    fail_levels: list[str] = Field(default_factory=lambda: ["error"])
-    required_tools: list[str] = Field(default_factory=list)
 
 
 class IosApp(_Strict):

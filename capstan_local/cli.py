@@ -16,25 +16,12 @@ import urllib.parse
 import urllib.request
 import uuid
 from datetime import UTC, datetime
-from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 from capstan.workflow import ROOT
+from capstan_local.cli_support import CliError, Parser, print_result, read_file
 
 STATE_FILE = ROOT / ".capstan" / "local.json"
-
-
-class CliError(Exception):
-    """A one-line error for the user; exit code 2 unless said otherwise."""
-
-    def __init__(self, message: str, code: int = 2):
-        super().__init__(message)
-        self.code = code
-
-
-class _Parser(argparse.ArgumentParser):
-    def error(self, message: str) -> NoReturn:
-        raise CliError(f"{self.prog}: {message}")
 
 
 def _endpoint(args: argparse.Namespace) -> str:
@@ -59,10 +46,6 @@ def _call(args: argparse.Namespace, path: str, body: bytes | None = None) -> tup
             f"endpoint: the local stack at {url.split('/', 3)[2]} does not answer ({getattr(exc, 'reason', exc)}); "
             "start one with `capstan local up`"
         ) from None
-
-
-def _print(args: argparse.Namespace, data: Any, text: str) -> None:
-    print(json.dumps(data, default=str) if getattr(args, "json", False) else text)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -114,36 +97,29 @@ def cmd_local_up(args: argparse.Namespace) -> int:
     return 0
 
 
-def _read_file(path: str, field: str) -> bytes:
-    try:
-        return Path(path).read_bytes()
-    except OSError as exc:
-        raise CliError(f"{field}: cannot read {path} ({exc.strerror})") from None
-
-
 def cmd_send(args: argparse.Namespace) -> int:
-    status, reply = _call(args, "/events", _read_file(args.file, "FILE"))
+    status, reply = _call(args, "/events", read_file(args.file, "FILE"))
     if status >= 400 and "deliveries" not in reply:
         raise CliError(f"refused: {reply.get('reason')}", 1)
     lines = []
     for d in reply["deliveries"]:
         what = d.get("execution_name") or ""
         lines.append(f"{d['rule']} -> {d['target']}: {d['status']} {what}{' (' + d['reason'] + ')' if d.get('reason') else ''}")
-    _print(args, reply, "\n".join(lines))
+    print_result(args, reply, "\n".join(lines))
     return 0 if status < 400 else 1
 
 
 def cmd_status(args: argparse.Namespace) -> int:
     _, rows = _call(args, "/executions")
     text = "\n".join(f"{r['flow']:<8} {r['name']:<34} {r['status']:<10} {r['states'][-1] if r['states'] else ''}" for r in rows)
-    _print(args, rows, text or "no executions yet")
+    print_result(args, rows, text or "no executions yet")
     return 0
 
 
 def cmd_history(args: argparse.Namespace) -> int:
     _, rows = _call(args, "/ledger?" + urllib.parse.urlencode({"subject": args.subject} if args.subject else {}))
     text = "\n".join(f"{r['at']}  {r['subject']:<34} {r['kind']:<24} {r.get('actor') or ''}" for r in rows)
-    _print(args, rows, text or "no ledger entries")
+    print_result(args, rows, text or "no ledger entries")
     return 0
 
 
@@ -151,7 +127,7 @@ def cmd_outbox(args: argparse.Namespace) -> int:
     _, rows = _call(args, "/outbox")
     messages = [{"to": m["to"], "subject": m["subject"], "body": m["body"], "links": m["links"]} for m in rows]
     text = "\n\n".join(f"To: {m['to']}\nSubject: {m['subject']}\n\n{m['body']}" for m in messages)
-    _print(args, messages, text or "the outbox is empty")
+    print_result(args, messages, text or "the outbox is empty")
     return 0
 
 
@@ -176,52 +152,19 @@ def cmd_rollback(args: argparse.Namespace) -> int:
     if "deliveries" not in reply:
         raise CliError(f"refused: {reply.get('reason')}", 1)
     d = reply["deliveries"][0]
-    _print(args, reply, f"rollback {d['status']}: {d.get('execution_name') or d.get('reason')}")
+    print_result(args, reply, f"rollback {d['status']}: {d.get('execution_name') or d.get('reason')}")
     return 0 if status < 400 else 1
 
 
-def cmd_scan(args: argparse.Namespace) -> int:
-    from capstan.config import ScanPolicy
-    from capstan.domain import scan_gate
-    from capstan.errors import InvalidInput
-
-    tools, findings = [], []
-    for path in args.paths:
-        try:
-            t, f = scan_gate.parse_sarif(_read_file(path, "PATH"), Path(path).name)
-        except InvalidInput as exc:
-            raise CliError(str(exc)) from None
-        tools += t
-        findings += f
-    decision = scan_gate.decide(findings, tools, ScanPolicy())
-    data = {
-        "decision": decision.decision,
-        "findings": [
-            {"tool": f.tool, "rule": f.rule, "severity": f.level, "file": f.file, "line": f.line, "fingerprint": f.fingerprint}
-            for f in decision.findings
-        ],
-        "reasons": decision.reasons,
-    }
-    text = "\n".join(
-        [
-            f"scan gate: {decision.decision}",
-            *[f"  {f.level:<7} {f.tool} {f.rule} {f.file}:{f.line} {f.message[:80]}" for f in decision.findings],
-            *[f"  reason: {r}" for r in decision.reasons],
-        ]
-    )
-    _print(args, data, text)
-    return 0 if decision.decision == "pass" else 1
-
-
 def parser() -> argparse.ArgumentParser:
-    p = _Parser(prog="capstan", description="Secure release orchestration for Capacitor apps.")
-    sub = p.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    p = Parser(prog="capstan", description="Secure release orchestration for Capacitor apps.")
+    sub = p.add_subparsers(dest="command", required=True, parser_class=Parser)
     d = sub.add_parser("demo", help="a whole release and its rollback on the embedded local stack")
     d.add_argument("--json", action="store_true", help="print one JSON object (progress goes to stderr)")
     d.add_argument("--interactive", action="store_true", help="print the approval link and wait for a click in a browser")
     d.set_defaults(func=cmd_demo)
     local = sub.add_parser("local", help="the embedded local stack").add_subparsers(
-        dest="local_command", required=True, parser_class=_Parser
+        dest="local_command", required=True, parser_class=Parser
     )
     up = local.add_parser("up", help="run the local stack until Ctrl-C")
     up.add_argument("--json", action="store_true")
@@ -255,10 +198,10 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--json", action="store_true")
     r.add_argument("--endpoint")
     r.set_defaults(func=cmd_rollback)
-    sc = sub.add_parser("scan", help="apply the scan gate to SARIF reports")
-    sc.add_argument("paths", nargs="+")
-    sc.add_argument("--json", action="store_true")
-    sc.set_defaults(func=cmd_scan)
+    from capstan_local import gate_command, scan_command
+
+    scan_command.register(sub)
+    gate_command.register(sub)
     return p
 
 

@@ -4,18 +4,15 @@ from __future__ import annotations
 
 from pydantic import ValidationError
 
-from capstan.domain import approval, scan_gate, tests_gate
-from capstan.errors import BuildFailed, InvalidInput, ReleaseLocked, ScanGateFailed, TestGateFailed
+from capstan.domain import approval
+from capstan.errors import BuildFailed, InvalidInput, ReleaseLocked
 from capstan.models.common import Contract, first_error
 from capstan.models.events import BuildStateChange
 from capstan.models.release import (
     BuildManifest,
     BuildSummary,
     BuildTaskInput,
-    BuiltRelease,
     ReleaseRequest,
-    ScanDecision,
-    TestDecision,
     Timeouts,
     ValidatedRelease,
 )
@@ -138,38 +135,3 @@ def _manifest(ports: Ports, build_id: str) -> BuildManifest:
         return BuildManifest.model_validate_json(raw)
     except ValidationError as exc:
         raise InvalidInput(f"build manifest {first_error(exc)}") from None
-
-
-def evaluate_tests(inp: BuiltRelease, ports: Ports) -> TestDecision:
-    """Count the JUnit reports of the build and apply the app's test policy."""
-    req = inp.release.request
-    totals = tests_gate.JUnitTotals()
-    for report in (r for r in inp.build.reports if r.format == "JUNITXML"):
-        data = ports.artifacts.read(report.key, tests_gate.MAX_REPORT_BYTES)
-        totals.add(tests_gate.parse_junit(data, report.key.rsplit("/", 1)[-1]))
-    decision = tests_gate.decide(totals, ports.app(req.app_id).tests)
-    ports.ledger.append(req.release_id, f"test gate {decision.decision}", ports.clock(), decision.model_dump(mode="json"))
-    if decision.decision == "fail":
-        raise TestGateFailed("; ".join(decision.reasons))
-    return decision
-
-
-def evaluate_scans(inp: BuiltRelease, ports: Ports) -> ScanDecision:
-    """Read every SARIF report of the build and apply the app's scan policy (a missing scanner fails closed)."""
-    req = inp.release.request
-    tools, findings = [], []
-    for report in (r for r in inp.build.reports if r.format == "SARIF"):
-        data = ports.artifacts.read(report.key, scan_gate.MAX_SARIF_BYTES)
-        run_tools, run_findings = scan_gate.parse_sarif(data, report.key.rsplit("/", 1)[-1])
-        tools += run_tools
-        findings += run_findings
-    decision = scan_gate.decide(findings, tools, ports.app(req.app_id).scans)
-    ports.ledger.append(
-        req.release_id,
-        f"scan gate {decision.decision}",
-        ports.clock(),
-        {"counts": decision.counts, "tools": decision.tools, "reasons": decision.reasons},
-    )
-    if decision.decision == "fail":
-        raise ScanGateFailed("; ".join(decision.reasons))
-    return decision

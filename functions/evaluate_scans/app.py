@@ -2,6 +2,6 @@
 
 from capstan.entry import task
 from capstan.models.release import BuiltRelease
-from capstan.steps.release import evaluate_scans
+from capstan.steps.scan_gate import evaluate_scans
 
 handler = task(BuiltRelease)(evaluate_scans)

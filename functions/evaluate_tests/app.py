@@ -2,6 +2,6 @@
 
 from capstan.entry import task
 from capstan.models.release import BuiltRelease
-from capstan.steps.release import evaluate_tests
+from capstan.steps.test_gate import evaluate_tests
 
 handler = task(BuiltRelease)(evaluate_tests)

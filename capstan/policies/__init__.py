@@ -1,0 +1,1 @@
+"""Per-app gate policies, typed and versioned with the apps catalogue."""
