@@ -6,7 +6,7 @@ import fnmatch
 import json
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, model_validator
 
@@ -24,8 +24,14 @@ class _Strict(BaseModel):
 
 
 class BuildSettings(_Strict):
-    project: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{1,254}$")
-    buildspec: str = "buildspec.yml"
+    """The app's CodeBuild project; the buildspec path is inside the app's repository."""
+
+    # The IAM grant names projects by this prefix (infra/access.py), so the config enforces it too.
+    project: str = Field(pattern=r"^capstan-[a-z0-9][a-z0-9-]{0,60}$")
+    buildspec: str = Field(default="buildspec.yml", pattern=r"^[A-Za-z0-9._/-]{1,200}$")
+    compute: Literal["BUILD_GENERAL1_SMALL", "BUILD_GENERAL1_MEDIUM", "BUILD_GENERAL1_LARGE", "BUILD_GENERAL1_XLARGE"] = (
+        "BUILD_GENERAL1_MEDIUM"
+    )
     timeout_minutes: int = Field(default=30, ge=5, le=480)
 
 

@@ -14,11 +14,13 @@ class BuildService:
     def __init__(self, codebuild_client: Any = None):
         self._codebuild = codebuild_client or client("codebuild")
 
-    def start(self, project: str, commit: str, buildspec: str, release_id: str, timeout_minutes: int) -> str:
+    def start(self, project: str, commit: str, buildspec: str, release_id: str, timeout_minutes: int, compute: str) -> str:
+        """Start one build of one commit; the release id is the idempotency token, so a retried step starts no second build."""
         build = self._codebuild.start_build(
             projectName=project,
             sourceVersion=commit,
             buildspecOverride=buildspec,
+            computeTypeOverride=compute,
             timeoutInMinutesOverride=timeout_minutes,
             idempotencyToken=release_id[:64],
             environmentVariablesOverride=[{"name": "CAPSTAN_RELEASE_ID", "value": release_id, "type": "PLAINTEXT"}],

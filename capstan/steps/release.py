@@ -64,7 +64,9 @@ def start_build(inp: BuildTaskInput, ports: Ports) -> BuildStarted:
     """Start the build; its task token is kept in the builds table, keyed by build id."""
     req = inp.state.release.request
     app = ports.app(req.app_id)
-    build_id = ports.builds.start(app.build.project, req.commit, app.build.buildspec, req.release_id, app.build.timeout_minutes)
+    build_id = ports.builds.start(
+        app.build.project, req.commit, app.build.buildspec, req.release_id, app.build.timeout_minutes, app.build.compute
+    )
     ports.build_callbacks.remember(
         build_id, req.release_id, req.app_id, req.commit, inp.task_token, ports.clock(), ttl_s=inp.state.release.timeouts.build_s + 86400
     )
@@ -110,6 +112,16 @@ def build_finished(event: BuildStateChange, ports: Ports) -> Started:
         native_compile=manifest.native_compile,
         notes=manifest.notes,
     )
+    provenance = {
+        "commit": manifest.commit,
+        "build_id": d.short_build_id,
+        "project": manifest.project,
+        "buildspec_sha256": manifest.builder.buildspec_sha256,
+        "builder_image": manifest.builder.image,
+        "started_at": manifest.started_at.isoformat(),
+        "finished_at": manifest.finished_at.isoformat(),
+        "native_compile": manifest.native_compile,
+    }
     ports.releases.update(
         waiting["app_id"],
         release_id,
@@ -117,12 +129,19 @@ def build_finished(event: BuildStateChange, ports: Ports) -> Started:
         version_name=manifest.version_name,
         version_code=manifest.version_code,
         build_id=d.short_build_id,
+        provenance=provenance,
+        artifacts={a.name: {"sha256": a.sha256, "size": a.size, "kind": a.kind} for a in manifest.artifacts},
     )
     ports.ledger.append(
         release_id,
         "build succeeded",
         ports.clock(),
-        {"build_id": d.short_build_id, "version": manifest.version_name, "artifacts": {a.name: a.sha256 for a in manifest.artifacts}},
+        {
+            "build_id": d.short_build_id,
+            "version": manifest.version_name,
+            "artifacts": {a.name: a.sha256 for a in manifest.artifacts},
+            "provenance": provenance,
+        },
         entry_key=f"event#{event.id}",
     )
     ports.workflow.succeed(token, summary.model_dump(mode="json"))
