@@ -41,8 +41,10 @@ ROLLBACK_TASKS = (
 )
 # Started by EventBridge rules or API Gateway rather than by a Task state.
 ENTRY_FUNCTIONS = ("start_release", "build_finished", "start_rollback", "approval_api")
+# Started by other AWS services on a schedule.
+MAINTENANCE_FUNCTIONS = ("rotate_link_keys",)
 
-ALL_FUNCTIONS = RELEASE_TASKS + ROLLBACK_TASKS + ENTRY_FUNCTIONS
+ALL_FUNCTIONS = RELEASE_TASKS + ROLLBACK_TASKS + ENTRY_FUNCTIONS + MAINTENANCE_FUNCTIONS
 
 # Placeholders that are not function ARNs.
 TOPIC_PLACEHOLDER = "NotificationTopicArn"

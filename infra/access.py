@@ -44,6 +44,7 @@ class Need(enum.Enum):
     BUILDS_CLAIM = "claim a finished build"
     ARTIFACTS_READ = "read build objects"
     LINK_KEYS = "read the link-signing keys"
+    ROTATE_LINK_KEYS = "rotate the link-signing keys"
     STORE_CREDENTIALS = "read the store credentials"
     NOTIFY = "publish to the notification topic"
     START_BUILD = "start a CodeBuild build"
@@ -98,6 +99,7 @@ ACCESS: dict[str, frozenset[Need]] = {
     "build_finished": frozenset({Need.BUILDS_CLAIM, Need.ARTIFACTS_READ, Need.RELEASES_UPDATE, Need.TASK_CALLBACK}),
     "start_rollback": frozenset({Need.START_ROLLBACK}),
     "approval_api": frozenset({Need.APPROVALS_DECIDE, Need.LINK_KEYS, Need.TASK_CALLBACK}),
+    "rotate_link_keys": frozenset({Need.LINK_KEYS, Need.ROTATE_LINK_KEYS}),
 }
 
 
@@ -139,7 +141,7 @@ def statements(function: str, to: Granted) -> list[iam.PolicyStatement]:
         schema, actions = TABLE_ACTIONS[need]
         table_actions.setdefault(schema.name, set()).update(actions)
     out = [_allow(sorted(actions), [to.tables[name].table_arn]) for name, actions in sorted(table_actions.items())]
-    writes = any(_WRITES & actions for actions in table_actions.values()) or Need.NOTIFY in wanted
+    writes = any(_WRITES & actions for actions in table_actions.values()) or bool({Need.NOTIFY, Need.ROTATE_LINK_KEYS} & wanted)
     if Need.ARTIFACTS_READ in wanted:
         out.append(_allow(["s3:GetObject"], [to.artifacts.arn_for_objects(f"{ARTIFACT_READ_PREFIX}*")]))
     secrets = [
@@ -147,6 +149,9 @@ def statements(function: str, to: Granted) -> list[iam.PolicyStatement]:
     ]
     if secrets:
         out.append(_allow(["secretsmanager:GetSecretValue"], secrets))
+    if Need.ROTATE_LINK_KEYS in wanted:
+        rotation = ["secretsmanager:DescribeSecret", "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage"]
+        out.append(_allow(rotation, [to.link_keys.secret_arn]))
     if Need.NOTIFY in wanted:
         out.append(_allow(["sns:Publish"], [to.topic.topic_arn]))
     if Need.START_BUILD in wanted:

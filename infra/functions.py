@@ -15,7 +15,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
-from capstan.workflow import ALL_FUNCTIONS, RELEASE_ASL, ROLLBACK_ASL, handler_path, placeholder
+from capstan.workflow import ALL_FUNCTIONS, MAINTENANCE_FUNCTIONS, RELEASE_ASL, ROLLBACK_ASL, handler_path, placeholder
 from infra import construct_id
 from infra.access import Granted, check_complete, statements
 from infra.asset import stage_lambda_asset
@@ -119,10 +119,11 @@ class CapstanFunctions(Construct):
             )
             self.functions[name] = fn
             self.roles[name] = role
-            acknowledge(
-                role,
-                "AwsSolutions-IAM5[Resource::*]",
-                "Active X-Ray tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, which have no resource-level permissions.",
+            star_reason = (
+                "Active X-Ray tracing needs xray:PutTraceSegments and xray:PutTelemetryRecords, which have no resource-level permissions."
             )
+            if name in MAINTENANCE_FUNCTIONS:
+                star_reason += " CDK grants a secret-rotation function secretsmanager:GetRandomPassword, which has none either."
+            acknowledge(role, "AwsSolutions-IAM5[Resource::*]", star_reason)
             acknowledge(fn, "AwsSolutions-L1", _RUNTIME_REASON)
             acknowledge(fn, "Serverless-LambdaLatestVersion", _RUNTIME_REASON)

@@ -85,12 +85,6 @@ class CapstanStack(Stack):
             },
         )
         acknowledge(
-            self.link_keys,
-            "AwsSolutions-SMG4",
-            "Link keys rotate by adding a key id and moving `current`; the previous key must keep verifying "
-            "until its links expire, which single-value rotation cannot do.",
-        )
-        acknowledge(
             self.store_credentials,
             "AwsSolutions-SMG4",
             "Store credentials are issued by Apple, Google and the live-update vendor and are rotated in their consoles, then put here.",
@@ -117,6 +111,11 @@ class CapstanStack(Stack):
             self, "Functions", key=self.key, environment=self._environment(live_update_url.value_as_string), granted=granted
         )
         self.functions, self.function_roles = built.functions, built.roles
+        # Rotation adds a key and moves `current`; the previous key keeps verifying the links it signed,
+        # which live at most 24 h, far less than the rotation period.
+        self.link_keys.add_rotation_schedule(
+            "Rotation", rotation_lambda=self.functions["rotate_link_keys"], automatically_after=Duration.days(30)
+        )
         self._acknowledge_wildcards()
         self.approval_api.serve(self.functions["approval_api"])
         self.async_dead_letters = self._async_dead_letters()

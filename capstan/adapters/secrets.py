@@ -26,6 +26,6 @@ class SecretReader:
         doc = self.json(secret_id)
         current = doc.get("current")
         keys = {kid: str(value).encode() for kid, value in doc.items() if kid != "current"}
-        if current not in keys or any(len(k) < 43 for k in keys.values()):
+        if current not in keys or any(len(k) < 43 for k in keys.values()):  # see domain.approval.MIN_KEY_CHARS
             raise ValueError("link key secret is malformed")
         return current, keys

@@ -126,6 +126,22 @@ def refuse_approver(approver: str, allowed: set[str], pushed_by: str) -> str | N
     return None
 
 
+MIN_KEY_CHARS = 43
+
+
+def rotated_keys(doc: dict[str, str], new_key: str) -> dict[str, str]:
+    """The link-key secret after one rotation: a new current key, and the previous one kept so that
+    links it signed keep verifying until they expire (rotation is far rarer than a link's 24 h life).
+    Keys older than the previous one are dropped.
+    """
+    current = doc.get("current")
+    if current not in doc or len(new_key) < MIN_KEY_CHARS:
+        raise ValueError("link key secret is malformed, or the new key is too short")
+    numbers = [int(k[1:]) for k in doc if k != "current" and k[:1] == "k" and k[1:].isdigit()]
+    new_kid = f"k{max(numbers, default=0) + 1}"
+    return {"current": new_kid, new_kid: new_key, current: doc[current]}
+
+
 def reminder_lead(approval_s: int) -> int:
     """How long before the links expire the reminder goes out: a quarter of the wait, at most two hours."""
     return max(1, min(2 * 3600, approval_s // 4))

@@ -31,8 +31,10 @@ from capstan.workflow import (
 )
 
 # The only actions allowed on `Resource: "*"`, each acknowledged as AwsSolutions-IAM5[Resource::*] on its role:
-# X-Ray tracing (functions and state machines) and Step Functions log delivery, which take no resource ARN.
+# X-Ray tracing (functions and state machines), Step Functions log delivery, and the GetRandomPassword that
+# CDK grants every secret-rotation function; none of them take a resource ARN.
 ACKNOWLEDGED_STAR_ACTIONS = {
+    "secretsmanager:GetRandomPassword",
     "xray:PutTraceSegments",
     "xray:PutTelemetryRecords",
     "xray:GetSamplingRules",
@@ -399,7 +401,9 @@ def test_each_function_may_do_only_what_its_step_does(synth, resources):
     stack = synth["stack"]
     secrets = _who_may(by_function, "secretsmanager:GetSecretValue")
     link_keys, store = f"<<{_lid(stack, stack.link_keys)}>>", f"<<{_lid(stack, stack.store_credentials)}>>"
-    assert {n for n, arns in secrets.items() if link_keys in arns} == {"request_approval", "approval_api"}
+    assert {n for n, arns in secrets.items() if link_keys in arns} == {"request_approval", "approval_api", "rotate_link_keys"}
+    rotation = _who_may(by_function, "secretsmanager:PutSecretValue")
+    assert set(rotation) == {"rotate_link_keys"} and rotation["rotate_link_keys"] == [link_keys]
     assert {n for n, arns in secrets.items() if store in arns} == {
         "upload_app_store",
         "upload_google_play",
