@@ -15,6 +15,7 @@ import json
 from collections.abc import Callable
 from typing import Any, Literal
 
+from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from capstan.errors import InvalidInput
@@ -23,6 +24,8 @@ from capstan.models.events import MAX_EVENT_BYTES
 from capstan.observability import logger, metrics, tracer
 from capstan.ports import Ports, default_ports
 
+# Longer than EventBridge's 24 h redelivery window, as the reliability rules ask.
+IDEMPOTENCY_TTL_S = 48 * 3600
 # EventBridge caps an entry at 256 KB and Step Functions a state at 256 KB: nothing legitimate is larger.
 MAX_INPUT_BYTES = MAX_EVENT_BYTES
 
@@ -45,8 +48,41 @@ def record_refusal(ports: Ports, function: str, error: str, event: Any) -> None:
     logger.warning("input refused", extra={"function": function, "error": error})
 
 
-def task(model: Any, on_invalid: Literal["raise", "return"] = "raise") -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Wrap a step into a Lambda handler that validates its input against `model` (a model or a union)."""
+def _dump(result: Any) -> Any:
+    return result.model_dump(mode="json", by_alias=True) if isinstance(result, BaseModel) else result
+
+
+def _once(function: str, key: str, event: Any, context: Any, ports: Ports, call: Callable[[], Any]) -> Any:
+    """Run `call` once per business key: a retry or a redelivery gets the first result back, not a second side effect.
+
+    The key is the business request (release and store, rollout step, rollback); the input's digest rides along
+    as the payload Powertools validates, so the same key with a different input is an error, not a cache hit.
+    """
+    config = IdempotencyConfig(
+        event_key_jmespath="key",
+        payload_validation_jmespath="payload",
+        expires_after_seconds=IDEMPOTENCY_TTL_S,
+        raise_on_no_idempotency_key=True,
+    )
+    if hasattr(context, "get_remaining_time_in_millis"):
+        config.register_lambda_context(context)
+    run = idempotent_function(
+        lambda key_data: _dump(call()),
+        data_keyword_argument="key_data",
+        persistence_store=ports.idempotency(),
+        config=config,
+        key_prefix=f"capstan.{function}",
+    )
+    return run(key_data={"key": key, "payload": input_digest(event)})
+
+
+def task(
+    model: Any, on_invalid: Literal["raise", "return"] = "raise", once_per: Callable[[Any], str] | None = None
+) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Wrap a step into a Lambda handler that validates its input against `model` (a model or a union).
+
+    With `once_per`, the step's side effects happen once per the business key it returns.
+    """
     adapter = TypeAdapter(model)
 
     def wrap(step: Callable[..., Any]) -> Callable[..., Any]:
@@ -67,14 +103,16 @@ def task(model: Any, on_invalid: Literal["raise", "return"] = "raise") -> Callab
                     parsed = adapter.validate_python(event)
                 except ValidationError as exc:
                     raise InvalidInput(first_error(exc)) from None
-                result = step(parsed, ports)
+                if once_per is None:
+                    return _dump(step(parsed, ports))
+                return _once(function, once_per(parsed), event, context, ports, lambda: step(parsed, ports))
             except InvalidInput as exc:
                 record_refusal(ports, function, str(exc), event)
                 if on_invalid == "raise":
                     raise
                 return {"status": "refused", "reason": str(exc)}
-            return result.model_dump(mode="json", by_alias=True) if isinstance(result, BaseModel) else result
 
+        handler.acts_once = once_per is not None  # read by infra/access.py's test: such functions need the idempotency table
         return handler
 
     return wrap

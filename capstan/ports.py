@@ -7,9 +7,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cached_property, lru_cache
 
+from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer
+
 from capstan.adapters.alarms import AlarmReader
 from capstan.adapters.approvals import ApprovalStore
 from capstan.adapters.artifacts import ArtifactStore
+from capstan.adapters.aws import client
 from capstan.adapters.builds import BuildCallbacks, BuildService
 from capstan.adapters.ledger import ReleaseLedger
 from capstan.adapters.locks import LeaseLocks
@@ -44,6 +47,14 @@ class Ports:
     @cached_property
     def ledger(self) -> ReleaseLedger:
         return ReleaseLedger(self.settings.ledger_table)
+
+    def idempotency(self) -> DynamoDBPersistenceLayer:
+        """Powertools' idempotency records, for steps whose side effects must happen once per business key.
+
+        A new layer per call: Powertools configures the layer with the function it guards, so one
+        instance shared by concurrent steps (the local stack runs Parallel branches as threads) would mix them up.
+        """
+        return DynamoDBPersistenceLayer(table_name=self.settings.idempotency_table, boto3_client=client("dynamodb"))
 
     @cached_property
     def releases(self) -> ReleaseRegistry:

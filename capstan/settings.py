@@ -24,6 +24,7 @@ class Settings(BaseModel):
     approvals_table: str = Field(alias="CAPSTAN_APPROVALS_TABLE", min_length=3)
     builds_table: str = Field(alias="CAPSTAN_BUILDS_TABLE", min_length=3)
     locks_table: str = Field(alias="CAPSTAN_LOCKS_TABLE", min_length=3)
+    idempotency_table: str = Field(alias="CAPSTAN_IDEMPOTENCY_TABLE", min_length=3)
     artifact_bucket: str = Field(alias="CAPSTAN_ARTIFACT_BUCKET", min_length=3)
     topic_arn: str = Field(alias="CAPSTAN_TOPIC_ARN", pattern=r"^arn:aws[a-z-]*:sns:")
     release_state_machine_arn: str = Field(alias="CAPSTAN_RELEASE_STATE_MACHINE_ARN", pattern=r"^arn:aws[a-z-]*:states:")

@@ -165,6 +165,7 @@ class LocalStack:
             "CAPSTAN_APPROVALS_TABLE": f"{PREFIX}-Approvals",
             "CAPSTAN_BUILDS_TABLE": f"{PREFIX}-Builds",
             "CAPSTAN_LOCKS_TABLE": f"{PREFIX}-Locks",
+            "CAPSTAN_IDEMPOTENCY_TABLE": f"{PREFIX}-Idempotency",
             "CAPSTAN_ARTIFACT_BUCKET": f"{PREFIX}-artifacts-{ACCOUNT}-{REGION}",
             "CAPSTAN_TOPIC_ARN": _arn("sns", f"{PREFIX}-notifications"),
             "CAPSTAN_RELEASE_STATE_MACHINE_ARN": _arn("states", f"stateMachine:{PREFIX}-release"),

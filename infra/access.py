@@ -42,6 +42,7 @@ class Need(enum.Enum):
     APPROVALS_DECIDE = "read and decide approvals"
     BUILDS_REMEMBER = "remember a waiting build"
     BUILDS_CLAIM = "claim a finished build"
+    ACT_ONCE = "keep idempotency records (steps with side effects act once per business key)"
     ARTIFACTS_READ = "read build objects"
     LINK_KEYS = "read the link-signing keys"
     ROTATE_LINK_KEYS = "rotate the link-signing keys"
@@ -67,25 +68,26 @@ TABLE_ACTIONS: dict[Need, tuple[tables.TableSchema, tuple[str, ...]]] = {
     Need.APPROVALS_DECIDE: (tables.APPROVALS, ("dynamodb:GetItem", "dynamodb:UpdateItem")),
     Need.BUILDS_REMEMBER: (tables.BUILDS, ("dynamodb:PutItem",)),
     Need.BUILDS_CLAIM: (tables.BUILDS, ("dynamodb:UpdateItem",)),
+    Need.ACT_ONCE: (tables.IDEMPOTENCY, ("dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem")),
 }
 _WRITES = {"dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"}
 
-_STORE_UPLOAD = frozenset({Need.ARTIFACTS_READ, Need.STORE_CREDENTIALS, Need.RELEASES_UPDATE})
-_STORE_HALT = frozenset({Need.STORE_CREDENTIALS})
+_STORE_UPLOAD = frozenset({Need.ARTIFACTS_READ, Need.STORE_CREDENTIALS, Need.RELEASES_UPDATE, Need.ACT_ONCE})
+_STORE_HALT = frozenset({Need.STORE_CREDENTIALS, Need.ACT_ONCE})
 
 # What each step touches (capstan/steps/*), beyond the ledger entry every handler may write:
 # `capstan.entry.task` records each refused input in the ledger, so every function appends to it.
 ACCESS: dict[str, frozenset[Need]] = {
     "validate_release": frozenset({Need.RELEASES_CREATE, Need.LOCK_TAKE}),
-    "start_build": frozenset({Need.BUILDS_REMEMBER, Need.START_BUILD}),
+    "start_build": frozenset({Need.ACT_ONCE, Need.BUILDS_REMEMBER, Need.START_BUILD}),
     "evaluate_tests": frozenset({Need.ARTIFACTS_READ}),
     "evaluate_scans": frozenset({Need.ARTIFACTS_READ}),
-    "request_approval": frozenset({Need.APPROVALS_OPEN, Need.LINK_KEYS, Need.NOTIFY}),
+    "request_approval": frozenset({Need.ACT_ONCE, Need.APPROVALS_OPEN, Need.LINK_KEYS, Need.NOTIFY}),
     "remind_approvers": frozenset({Need.APPROVALS_DECIDE, Need.NOTIFY, Need.TASK_CALLBACK}),
     "upload_app_store": _STORE_UPLOAD,
     "upload_google_play": _STORE_UPLOAD,
     "publish_live_update": _STORE_UPLOAD,
-    "advance_rollout": frozenset({Need.STORE_CREDENTIALS, Need.RELEASES_READ, Need.RELEASES_UPDATE}),
+    "advance_rollout": frozenset({Need.ACT_ONCE, Need.STORE_CREDENTIALS, Need.RELEASES_READ, Need.RELEASES_UPDATE}),
     "check_alarms": frozenset({Need.DESCRIBE_ALARMS}),
     "record_release": frozenset({Need.RELEASES_READ, Need.RELEASES_UPDATE, Need.LOCK_RELEASE, Need.APPROVALS_DECIDE, Need.NOTIFY}),
     "validate_rollback": frozenset({Need.LEDGER_READ, Need.RELEASES_READ}),

@@ -4,4 +4,5 @@ from capstan.entry import task
 from capstan.models.release import ApprovedRelease
 from capstan.steps.delivery import publish_live_update
 
-handler = task(ApprovedRelease)(publish_live_update)
+# Once per business key: a retried or redelivered call returns the first result instead of acting again.
+handler = task(ApprovedRelease, once_per=lambda inp: inp.release.request.release_id)(publish_live_update)

@@ -4,4 +4,5 @@ from capstan.entry import task
 from capstan.models.release import ApprovalTaskInput
 from capstan.steps.approval import request_approval
 
-handler = task(ApprovalTaskInput)(request_approval)
+# Once per business key: a retried or redelivered call returns the first result instead of acting again.
+handler = task(ApprovalTaskInput, once_per=lambda inp: inp.state.release.request.release_id)(request_approval)

@@ -4,4 +4,5 @@ from capstan.entry import task
 from capstan.models.release import BuildTaskInput
 from capstan.steps.release import start_build
 
-handler = task(BuildTaskInput)(start_build)
+# Once per business key: a retried or redelivered call returns the first result instead of acting again.
+handler = task(BuildTaskInput, once_per=lambda inp: inp.state.release.request.release_id)(start_build)

@@ -461,3 +461,14 @@ def test_the_lambda_asset_holds_the_functions_and_nothing_else(synth, resources)
     for name in ALL_FUNCTIONS:
         assert (asset / "functions" / name / "app.py").is_file(), name
     assert not list(asset.rglob("__pycache__"))
+
+
+def test_functions_that_act_once_may_use_the_idempotency_table_and_no_others():
+    # Given the handlers (each says whether it acts once per business key), then infra grants exactly those
+    import importlib
+
+    from infra.access import Need, needs
+
+    for name in ALL_FUNCTIONS:
+        handler = importlib.import_module(f"functions.{name}.app").handler
+        assert getattr(handler, "acts_once", False) == (Need.ACT_ONCE in needs(name)), name
