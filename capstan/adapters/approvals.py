@@ -105,29 +105,24 @@ class ApprovalStore:
 
     def swap_token(self, release_id: str, task_token: str, now: datetime) -> dict[str, Any] | None:
         """Hand a pending round to the workflow's next waiting task; None when the round was decided meanwhile."""
-        result = unless_condition_fails(
-            self._table.update_item,
-            Key={"approval_id": round_key(release_id)},
-            UpdateExpression="SET task_token = :t, reminded_at = :now",
-            ConditionExpression="#s = :pending",
-            ExpressionAttributeNames={"#s": "status"},
-            ExpressionAttributeValues={":t": task_token, ":now": now.isoformat(), ":pending": "pending"},
-            ReturnValues="ALL_NEW",
-        )
-        return result and result["Attributes"]
+        return self._while_pending(release_id, "task_token = :t, reminded_at = :now", {":t": task_token, ":now": now.isoformat()})
 
     def links(self, release_id: str, link_ids: list[str]) -> list[dict[str, Any]]:
         return [item for item in (self.get(i) for i in link_ids) if item and item["release_id"] == release_id]
 
     def close_round(self, release_id: str, status: str, now: datetime) -> dict[str, Any] | None:
         """Move the round from pending to its end state, once; returns the round for the winner only."""
+        return self._while_pending(release_id, "#s = :s, closed_at = :t", {":s": status, ":t": now.isoformat()})
+
+    def _while_pending(self, release_id: str, assignments: str, values: dict[str, Any]) -> dict[str, Any] | None:
+        """Change a round only while it is pending; the new round, or None when it was decided already."""
         result = unless_condition_fails(
             self._table.update_item,
             Key={"approval_id": round_key(release_id)},
-            UpdateExpression="SET #s = :s, closed_at = :t",
+            UpdateExpression=f"SET {assignments}",
             ConditionExpression="#s = :pending",
             ExpressionAttributeNames={"#s": "status"},
-            ExpressionAttributeValues={":s": status, ":t": now.isoformat(), ":pending": "pending"},
+            ExpressionAttributeValues={**values, ":pending": "pending"},
             ReturnValues="ALL_NEW",
         )
         return result and result["Attributes"]
