@@ -34,6 +34,20 @@ def security_headers(nonce: str) -> dict[str, str]:
     }
 
 
+def _counts(counts: dict) -> str:
+    found = {level: int(n) for level, n in counts.items() if int(n)}
+    return ", ".join(f"{n} {level}" for level, n in sorted(found.items())) or "no findings"
+
+
+def _findings(summary: dict) -> str:
+    if not summary:
+        return "no summary"
+    return (
+        f"{summary.get('new', 0)} new, {summary.get('baseline', 0)} already in the last release, {summary.get('waived', 0)} waived; "
+        f"{summary.get('secrets', 0)} secrets; {summary.get('blocking', 0)} blocking"
+    )
+
+
 def _summary(summary: dict) -> str:
     tests = summary.get("tests") or {}
     scans = summary.get("scans") or {}
@@ -49,7 +63,13 @@ def _summary(summary: dict) -> str:
             f"{tests.get('passed', 0)} passed, {tests.get('failed', 0)} failed, {tests.get('errors', 0)} errors, "
             f"{tests.get('skipped', 0)} skipped of {tests.get('total', 0)}",
         ),
-        ("Scans", f"tools {', '.join(scans.get('tools') or []) or 'none'}; findings {scans.get('counts') or {}}"),
+        ("Line coverage", "not measured" if summary.get("coverage") is None else f"{float(summary['coverage']):.1%}"),
+        ("Scans", f"tools {', '.join(scans.get('tools') or []) or 'none'}; " + _counts(scans.get("counts") or {})),
+        ("Findings", _findings(scans.get("summary") or {})),
+    ]
+    rows += [
+        (f"Quarantined: {q.get('test')}", f"failed but excused; owner {q.get('owner')}, until {q.get('expires')}: {q.get('reason')}")
+        for q in summary.get("quarantined") or []
     ]
     body = "".join(f"<tr><th>{escape(str(k))}</th><td>{escape(str(v))}</td></tr>" for k, v in rows)
     arts = "".join(

@@ -62,8 +62,12 @@ def release_and_rollback() -> None:
 
 
 def main() -> None:
+    from capstan_local import bench_scan, bench_tests
+
     cold_imports()
     release_and_rollback()
+    bench_tests.main()
+    bench_scan.main()
 
 
 if __name__ == "__main__":

@@ -1,4 +1,4 @@
-"""The `capstan` command: demo, local up, send, status, history, outbox, rollback, scan.
+"""The `capstan` command: demo, local up, send, status, history, outbox, rollback, scan, gate.
 
 Bad input gets one line naming the field and the reason, and a non-zero exit; never a traceback.
 """
@@ -214,9 +214,9 @@ def main(argv: list[str] | None = None) -> int:
         return exc.code
     except KeyboardInterrupt:
         return 130
-    except Exception as exc:  # the promise: never a traceback
+    except Exception as exc:  # the promise: never a traceback; 2, since 1 means "the gate failed"
         print(f"capstan: error: {type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}", file=sys.stderr)
-        return 1
+        return 2
 
 
 if __name__ == "__main__":

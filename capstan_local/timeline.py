@@ -25,7 +25,13 @@ def _summary(name: str, output: dict[str, Any]) -> str:
         )
     if name == "Evaluate tests" and output.get("tests"):
         t = output["tests"]["tests"]
-        return f"{t['passed']} passed, {t['failed']} failed, {t['errors']} errors, {t['skipped']} skipped"
+        coverage = output["tests"].get("coverage")
+        quarantined = len(output["tests"].get("quarantined") or [])
+        return (
+            f"{t['passed']} passed, {t['failed']} failed, {t['errors']} errors, {t['skipped']} skipped"
+            + (f" ({quarantined} quarantined)" if quarantined else "")
+            + (f", line coverage {coverage:.1%}" if coverage is not None else ", no coverage report")
+        )
     if name == "Evaluate scans" and output.get("scans"):
         s = output["scans"]
         return f"{sum(s['counts'].values())} findings {s['counts'] or ''} from {', '.join(s['tools'])}".strip()

@@ -20,7 +20,7 @@ from capstan.models.common import (
 )
 
 ArtifactKind = Literal["web_bundle", "android_aab", "ios_ipa"]
-ReportFormat = Literal["JUNITXML", "SARIF", "LCOV", "COBERTURAXML"]
+ReportFormat = Literal["JUNITXML", "SARIF", "LCOV", "COBERTURAXML", "NPMAUDIT", "OSV"]
 
 
 class ReleaseRequest(Contract):
@@ -131,18 +131,46 @@ class TestDecision(Contract):
     decision: Literal["pass", "fail"]
     tests: TestCounts
     duration_s: float = Field(ge=0)
-    coverage: float | None = Field(default=None, ge=0, le=1)
+    coverage: float | None = Field(default=None, ge=0, le=1)  # line rate; None when no coverage report was read
     reasons: list[str] = Field(default_factory=list)
+    suites: int = Field(default=0, ge=0)
+    # Failures a quarantine excused: each {test, owner, reason, expires}, for the approval page.
+    quarantined: list[dict[str, str]] = Field(default_factory=list, max_length=50)
+    reports: list[str] = Field(default_factory=list, max_length=50)  # the reports read (the first 49, then a count)
+
+
+Severity = Literal["critical", "high", "medium", "low", "info"]
 
 
 class ScanFinding(Contract):
+    """One finding of any scanner, normalised; a secret's value is never stored, only its kind and a masked form."""
+
     tool: str
     rule: str
-    level: Literal["error", "warning", "note", "none"]
+    severity: Severity
     message: str
     file: str | None = None
     line: int | None = None
+    column: int | None = None
     fingerprint: str
+    kind: str | None = None
+    masked: str | None = None
+    status: Literal["new", "baseline", "waived"] = "new"
+    blocking: bool = False
+
+
+class ScanSummary(Contract):
+    """Counts for the approval page and the ledger."""
+
+    by_severity: dict[str, int] = Field(default_factory=dict)
+    by_tool: dict[str, int] = Field(default_factory=dict)
+    total: int = 0
+    new: int = 0
+    baseline: int = 0
+    waived: int = 0
+    blocking: int = 0
+    secrets: int = 0
+    expired_waivers: list[str] = Field(default_factory=list)
 
 
 class ScanDecision(Contract):
@@ -151,6 +179,7 @@ class ScanDecision(Contract):
     tools: list[str]
     findings: list[ScanFinding]
     reasons: list[str] = Field(default_factory=list)
+    summary: ScanSummary = Field(default_factory=ScanSummary)
 
 
 class ApprovalOutcome(Contract):

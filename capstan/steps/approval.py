@@ -43,7 +43,9 @@ def request_approval(inp: ApprovalTaskInput, ports: Ports) -> ApprovalRequested:
         "artifacts": [{"name": a.name, "sha256": a.sha256, "size": a.size} for a in build.artifacts],
         "tests": tests.tests.model_dump() if tests else None,
         "test_duration_s": tests.duration_s if tests else None,
-        "scans": {"counts": scans.counts, "tools": scans.tools} if scans else None,
+        "coverage": tests.coverage if tests else None,
+        "quarantined": tests.quarantined if tests else [],
+        "scans": {"counts": scans.counts, "tools": scans.tools, "summary": scans.summary.model_dump()} if scans else None,
         "native_compile": build.native_compile,
         "notes": build.notes,
     }
@@ -130,7 +132,8 @@ def _email(summary: dict, link: str, approver: str, expires: int) -> str:
         "",
         f"{summary['app']} {summary['version']} is ready for {summary['track']}.",
         f"Commit {summary['commit'][:12]} on {summary['ref']}, pushed by {summary['pushed_by']}.",
-        f"Tests: {tests.get('passed', 0)} passed, {tests.get('failed', 0)} failed, {tests.get('skipped', 0)} skipped.",
+        f"Tests: {tests.get('passed', 0)} passed, {tests.get('failed', 0)} failed, {tests.get('skipped', 0)} skipped"
+        + (f", line coverage {summary['coverage']:.1%}." if summary.get("coverage") is not None else "."),
         f"Scans: {summary['scans']['counts'] if summary['scans'] else 'none'}.",
         "",
         "Artifacts:",

@@ -10,7 +10,15 @@ from capstan_local.build.buildspec import select_files
 from capstan_local.build.packaging import sha256_hex
 
 # Manifest formats the core package understands, keyed by buildspec file-format.
-REPORT_FORMATS = {"JUNITXML": "JUNITXML", "SARIF": "SARIF", "LCOVINFO": "LCOV", "LCOV": "LCOV", "COBERTURAXML": "COBERTURAXML"}
+REPORT_FORMATS = {
+    "JUNITXML": "JUNITXML",
+    "SARIF": "SARIF",
+    "LCOVINFO": "LCOV",
+    "LCOV": "LCOV",
+    "COBERTURAXML": "COBERTURAXML",
+    "NPMAUDIT": "NPMAUDIT",
+    "OSV": "OSV",
+}
 CONTENT_TYPES = {
     ".xml": "application/xml",
     ".json": "application/json",

@@ -1,4 +1,4 @@
-"""Evaluate scans: apply the app's scan policy to the build's SARIF reports."""
+"""Evaluate scans: apply the app's scan policy to the build's scanner reports and the built bundle."""
 
 from capstan.entry import task
 from capstan.models.release import BuiltRelease

@@ -1,4 +1,4 @@
-"""Evaluate tests: apply the app's test policy to the build's JUnit reports."""
+"""Evaluate tests: apply the app's test policy to the build's JUnit and coverage reports."""
 
 from capstan.entry import task
 from capstan.models.release import BuiltRelease

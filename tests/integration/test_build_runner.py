@@ -16,7 +16,7 @@ import pytest
 from defusedxml import ElementTree
 from moto import mock_aws
 
-from capstan.domain.tests_gate import parse_junit
+from capstan.domain.test_reports import parse_junit
 from capstan.models.events import BuildStateChange
 from capstan.models.release import BuildManifest
 from capstan_local.build import BuildspecError, LocalBuildRunner
