@@ -34,7 +34,8 @@ def _summary(name: str, output: dict[str, Any]) -> str:
         )
     if name == "Evaluate scans" and output.get("scans"):
         s = output["scans"]
-        return f"{sum(s['counts'].values())} findings {s['counts'] or ''} from {', '.join(s['tools'])}".strip()
+        counts = ", ".join(f"{n} {sev}" for sev, n in sorted(s["counts"].items()) if n) or "no findings"
+        return f"{counts} from {', '.join(s['tools'])}"
     if name == "Request approval" and output.get("approval"):
         return f"approved by {', '.join(output['approval']['approved_by'])}"
     if name == "Advance rollout" and output.get("rollout"):
