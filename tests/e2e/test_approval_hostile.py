@@ -74,7 +74,8 @@ class Waiting:
 
     def still_waiting(self) -> bool:
         rnd = default_ports().approvals.get(f"round#{self.release_id}")
-        return rnd["status"] == "pending" and self.stack.states_entered(self.started["execution_arn"])[-1] == "Request approval"
+        waiting_in = self.stack.states_entered(self.started["execution_arn"])[-1]
+        return rnd["status"] == "pending" and waiting_in in ("Request approval", "Remind approvers")
 
 
 @pytest.fixture(scope="module")
