@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from helpers import ROOT
 
-from capstan_local.bench_scan import fake_key
+from capstan_local.scan_corpus import fake_key
 
 FIXTURES = ROOT / "tests" / "fixtures" / "scans"
 CAPSTAN = [sys.executable, "-m", "capstan_local.cli"]

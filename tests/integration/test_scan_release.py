@@ -10,7 +10,7 @@ import uuid
 import pytest
 from helpers import ROOT, load_event
 
-from capstan_local.bench_scan import fake_key
+from capstan_local.scan_corpus import fake_key
 from capstan_local.stack import LocalStack
 
 pytestmark = [pytest.mark.e2e, pytest.mark.skipif(shutil.which("node") is None, reason="the sample app builds with Node")]

@@ -13,7 +13,7 @@ import pytest
 
 from capstan.errors import InvalidInput
 from capstan.scanning import bundle
-from capstan_local.bench_scan import fake_key
+from capstan_local.scan_corpus import fake_key
 
 
 def rules(findings) -> set[str]:

@@ -12,7 +12,7 @@ from pydantic import ValidationError
 from capstan.config import ScanPolicy
 from capstan.scanning import bundle, gate
 from capstan.scanning.findings import ScannerReport, finding
-from capstan_local.bench_scan import fake_key
+from capstan_local.scan_corpus import fake_key
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 

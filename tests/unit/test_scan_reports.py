@@ -11,7 +11,7 @@ import pytest
 
 from capstan.errors import InvalidInput
 from capstan.scanning import gate, reports
-from capstan_local.bench_scan import fake_key
+from capstan_local.scan_corpus import fake_key
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "scans"
 COMMIT = "0123456789abcdef0123456789abcdef01234567"

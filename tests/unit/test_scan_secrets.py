@@ -12,7 +12,7 @@ import pytest
 
 from capstan.scanning import bundle
 from capstan.scanning.secrets import find_secrets, github_checksum_ok, redact
-from capstan_local.bench_scan import KINDS, _JsWriter, fake_key, key_usage, make_bundle
+from capstan_local.scan_corpus import KINDS, _JsWriter, fake_key, key_usage, make_bundle
 
 VARIANTS = [(kind, v) for kind in KINDS for v in range(3 if kind == "openai-api-key" else 2)]
 

@@ -18,7 +18,7 @@ from capstan.config import ScanPolicy
 from capstan.errors import InvalidInput, ScanGateFailed
 from capstan.models.release import BuiltRelease
 from capstan.steps.scan_gate import evaluate_scans
-from capstan_local.bench_scan import fake_key
+from capstan_local.scan_corpus import fake_key
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "scans"
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
