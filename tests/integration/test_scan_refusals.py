@@ -10,29 +10,15 @@ import json
 import zipfile
 
 import pytest
+from helpers import SAMPLE_COMMIT, built_release_state
 
 from capstan.errors import InvalidInput
 
-COMMIT = "0123456789abcdef0123456789abcdef01234567"
+COMMIT = SAMPLE_COMMIT
 
 
 def state(build_id: str, reports: list[dict], artifacts: list[dict]) -> dict:
-    request = {
-        "release_id": f"hello-ai-{build_id}",
-        "app_id": "hello-ai",
-        "repository": "hello-ai",
-        "ref": "main",
-        "ref_type": "branch",
-        "commit": COMMIT,
-        "pushed_by": "erin",
-        "track": "production",
-        "event_id": build_id,
-        "received_at": "2026-12-01T00:00:00Z",
-    }
-    timeouts = {"build_s": 1800, "approval_s": 86400, "reminder_s": 43200, "final_s": 43200}
-    build = {"build_id": build_id, "status": "SUCCEEDED", "version_name": "1.4.0", "version_code": 10400, "native_compile": False}
-    build |= {"artifacts": artifacts, "reports": reports}
-    return {"release": {"request": request, "lock_id": "l", "timeouts": timeouts}, "build": build}
+    return built_release_state(build_id, reports=reports, artifacts=artifacts, commit=COMMIT, release_id=f"hello-ai-{build_id}")
 
 
 def web_bundle(stack, build_id: str) -> dict:

@@ -10,7 +10,7 @@ import uuid
 
 import pytest
 import yaml
-from helpers import ROOT
+from helpers import ROOT, built_release_state
 
 from capstan.domain.test_reports import MAX_REPORT_BYTES
 from capstan.errors import InvalidInput, TestGateFailed
@@ -66,34 +66,7 @@ def _publish(stack, build_id: str, reports: dict[str, tuple[str, bytes]]) -> lis
 
 
 def _state(build_id: str, reports: list[dict]) -> dict:
-    release_id = f"rel-hello-ai-{build_id}"
-    return {
-        "release": {
-            "request": {
-                "release_id": release_id,
-                "app_id": "hello-ai",
-                "repository": "hello-ai",
-                "ref": "main",
-                "ref_type": "branch",
-                "commit": COMMIT,
-                "pushed_by": "erin",
-                "track": "production",
-                "event_id": f"evt-{build_id}",
-                "received_at": "2025-05-02T09:00:00+00:00",
-            },
-            "lock_id": f"lock-{build_id}",
-            "timeouts": {"build_s": 1800, "approval_s": 86400, "reminder_s": 43200, "final_s": 43200},
-        },
-        "build": {
-            "build_id": f"capstan-hello-ai:{build_id}",
-            "status": "SUCCEEDED",
-            "version_name": "1.4.0",
-            "version_code": 140,
-            "artifacts": [],
-            "reports": reports,
-            "native_compile": False,
-        },
-    }
+    return built_release_state(f"capstan-hello-ai:{build_id}", reports=reports, commit=COMMIT, release_id=f"rel-hello-ai-{build_id}")
 
 
 def _build_id() -> str:

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from helpers import built_release_state
 
 from capstan.config import ScanPolicy
 from capstan.errors import InvalidInput, ScanGateFailed
@@ -101,22 +102,9 @@ def release(ports: FakePorts, reports: dict[str, tuple[str, bytes]], artifacts: 
         key = f"builds/{build_id}/{name}"
         ports.artifacts.objects[key] = data
         arts.append({"name": name, "kind": kind, "key": key, "sha256": hashlib.sha256(data).hexdigest(), "size": len(data)})
-    request = {
-        "release_id": "hello-ai-0123456789ab",
-        "app_id": "hello-ai",
-        "repository": "hello-ai",
-        "ref": "main",
-        "ref_type": "branch",
-        "commit": COMMIT,
-        "pushed_by": "erin",
-        "track": "production",
-        "event_id": "e1",
-        "received_at": "2026-12-01T00:00:00Z",
-    }
-    timeouts = {"build_s": 1800, "approval_s": 86400, "reminder_s": 43200, "final_s": 43200}
-    build = {"build_id": build_id, "status": "SUCCEEDED", "version_name": "1.4.0", "version_code": 10400}
-    build |= {"artifacts": arts, "reports": refs, "native_compile": False}
-    return BuiltRelease.model_validate({"release": {"request": request, "lock_id": "l", "timeouts": timeouts}, "build": build})
+    return BuiltRelease.model_validate(
+        built_release_state(build_id, reports=refs, artifacts=arts, commit=COMMIT, release_id="hello-ai-0123456789ab")
+    )
 
 
 CLEAN = {
