@@ -5,7 +5,9 @@ from __future__ import annotations
 from aws_cdk import Duration
 from aws_cdk import aws_apigateway as apigw
 from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_cloudwatch_actions as cloudwatch_actions
 from aws_cdk import aws_lambda as lambda_
+from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sqs as sqs
 from aws_cdk import aws_stepfunctions as sfn
 from constructs import Construct
@@ -27,8 +29,10 @@ class Monitoring(Construct):
         state_machines: dict[str, sfn.StateMachine],
         functions: dict[str, lambda_.IFunction],
         api: apigw.RestApi,
+        notify: sns.ITopic,
     ) -> None:
         super().__init__(scope, id)
+        self._notify = cloudwatch_actions.SnsAction(notify)
         self.alarms: list[cloudwatch.Alarm] = []
         for name, queue in dead_letter_queues.items():
             metric = queue.metric_approximate_number_of_messages_visible(period=Duration.minutes(1), statistic="Maximum")
@@ -93,3 +97,4 @@ class Monitoring(Construct):
                 alarm_description=description,
             )
         )
+        self.alarms[-1].add_alarm_action(self._notify)

@@ -125,6 +125,17 @@ class CapstanStack(Stack):
             "rollback": self._state_machine("Rollback", ROLLBACK_STATE_MACHINE, ROLLBACK_ASL, ROLLBACK_TASKS),
         }
         self.event_rules = EventRules(self, "Rules", functions=self.functions, key=self.key)
+        # Ops alarms reach the team through a topic of their own: alarm notifications carry no message
+        # attributes, so the filtered subscriptions of the notification topic would drop them.
+        self.ops_topic = sns.Topic(self, "OpsAlarms", display_name="Capstan ops", master_key=self.key, enforce_ssl=True)
+        sns.Subscription(
+            self,
+            "OpsTeamSubscription",
+            topic=self.ops_topic,
+            protocol=sns.SubscriptionProtocol.EMAIL,
+            endpoint=team_email.value_as_string,
+            dead_letter_queue=self.notification_dead_letters,
+        )
         Monitoring(
             self,
             "Monitoring",
@@ -136,6 +147,7 @@ class CapstanStack(Stack):
             state_machines=self.state_machines,
             functions=self.functions,
             api=self.approval_api.api,
+            notify=self.ops_topic,
         )
         self._outputs()
 
@@ -185,10 +197,15 @@ class CapstanStack(Stack):
                 },
             )
         )
-        # EventBridge (rule dead-letter queues) and SNS (subscription dead-letter queues) write to encrypted queues.
+        # EventBridge (rule dead-letter queues) and SNS (subscription dead-letter queues) write to encrypted queues;
+        # CloudWatch publishes the ops alarms to the encrypted ops topic.
         key.add_to_resource_policy(
             iam.PolicyStatement(
-                principals=[iam.ServicePrincipal("events.amazonaws.com"), iam.ServicePrincipal("sns.amazonaws.com")],
+                principals=[
+                    iam.ServicePrincipal("events.amazonaws.com"),
+                    iam.ServicePrincipal("sns.amazonaws.com"),
+                    iam.ServicePrincipal("cloudwatch.amazonaws.com"),
+                ],
                 actions=["kms:Decrypt", "kms:GenerateDataKey"],
                 resources=["*"],
                 conditions={"StringEquals": {"aws:SourceAccount": self.account}},
@@ -346,6 +363,8 @@ class CapstanStack(Stack):
             definition_substitutions=substitutions,
             role=role,
             tracing_enabled=True,
+            # Execution data (state inputs, task tokens in flight) encrypted with the stack's own key.
+            encryption_configuration=sfn.CustomerManagedEncryptionConfiguration(self.key, Duration.minutes(5)),
             # Execution data holds task tokens and approval summaries; they stay out of the logs.
             logs=sfn.LogOptions(destination=log_group, level=sfn.LogLevel.ALL, include_execution_data=False),
         )

@@ -154,7 +154,7 @@ def test_the_stack_holds_every_piece(synth):
     template.resource_count_is("AWS::Lambda::Function", len(ALL_FUNCTIONS))
     template.resource_count_is("AWS::Events::Rule", len(ALL_RULES))
     template.resource_count_is("AWS::DynamoDB::Table", len(ALL_TABLES))
-    template.resource_count_is("AWS::SNS::Topic", 1)
+    template.resource_count_is("AWS::SNS::Topic", 2)  # notifications (approvals, team) and ops alarms
     template.resource_count_is("AWS::ApiGateway::RestApi", 1)
     template.has_resource_properties("AWS::KMS::Key", {"EnableKeyRotation": True})
     template.has_resource_properties("AWS::CloudWatch::Dashboard", {})
@@ -340,7 +340,10 @@ def test_the_topic_is_encrypted_and_each_person_gets_only_their_own_messages(syn
             {"Protocol": "email", "Endpoint": email, "RedrivePolicy": Match.any_value(), "FilterPolicy": {"recipient": [who]}},
         )
     subscriptions = template.find_resources("AWS::SNS::Subscription")
-    assert all("FilterPolicy" in s["Properties"] for s in subscriptions.values()), "an unfiltered subscription would get every link"
+    on_notifications = [s for s in subscriptions.values() if "OpsAlarms" not in json.dumps(s["Properties"]["TopicArn"])]
+    assert on_notifications and all("FilterPolicy" in s["Properties"] for s in on_notifications), (
+        "an unfiltered subscription to the notification topic would get every approval link"
+    )
 
 
 # --- the approval page -------------------------------------------------------------------------
@@ -472,3 +475,14 @@ def test_functions_that_act_once_may_use_the_idempotency_table_and_no_others():
     for name in ALL_FUNCTIONS:
         handler = importlib.import_module(f"functions.{name}.app").handler
         assert getattr(handler, "acts_once", False) == (Need.ACT_ONCE in needs(name)), name
+
+
+def test_every_ops_alarm_tells_the_team_and_state_machines_encrypt_with_the_stack_key(synth, resources):
+    alarms = _of_type(resources, "AWS::CloudWatch::Alarm")
+    topics = [lid for lid, r in _of_type(resources, "AWS::SNS::Topic").items() if "OpsAlarms" in lid]
+    assert alarms and len(topics) == 1
+    for alarm in alarms.values():
+        assert alarm["Properties"]["AlarmActions"] == [{"Ref": topics[0]}]
+        assert not alarm["Properties"]["AlarmName"].startswith("capstan-"), "that prefix would start a rollback"
+    for machine in _of_type(resources, "AWS::StepFunctions::StateMachine").values():
+        assert machine["Properties"]["EncryptionConfiguration"]["Type"] == "CUSTOMER_MANAGED_KMS_KEY"
