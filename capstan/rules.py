@@ -9,6 +9,8 @@ from typing import Any
 GITHUB_SOURCE = "capstan.github"
 ONCALL_SOURCE = "capstan.oncall"
 ALARM_NAME_PREFIX = "capstan-"
+# Who may put each custom source: one role each, and the bus policy denies everyone else.
+SOURCE_PUBLISHERS = {GITHUB_SOURCE: "GitHubRelay", ONCALL_SOURCE: "OnCallRollback"}
 
 
 @dataclass(frozen=True)

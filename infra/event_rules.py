@@ -4,15 +4,16 @@ from __future__ import annotations
 
 from typing import Any
 
-from aws_cdk import Duration
+from aws_cdk import Duration, Stack
 from aws_cdk import aws_events as events
 from aws_cdk import aws_events_targets as targets
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
 from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from capstan.rules import ALL_RULES, EventRule
+from capstan.rules import ALL_RULES, ONCALL_SOURCE, SOURCE_PUBLISHERS, EventRule
 from infra import construct_id
 from infra.nag import acknowledge
 
@@ -48,7 +49,8 @@ def dead_letter_queue(scope: Construct, id: str, key: kms.IKey, *, lambda_target
 
 
 class EventRules(Construct):
-    """One rule per `ALL_RULES` entry on the default bus, targeting the function the rule names."""
+    """One rule per `ALL_RULES` entry on the default bus, targeting the function the rule names, and the bus
+    policy that keeps Capstan's custom sources to their own publishers."""
 
     def __init__(self, scope: Construct, id: str, *, functions: dict[str, lambda_.IFunction], key: kms.IKey) -> None:
         super().__init__(scope, id)
@@ -56,6 +58,44 @@ class EventRules(Construct):
         self.dead_letter_queues: dict[str, sqs.Queue] = {}
         for rule in ALL_RULES:
             self._add(rule, functions, key)
+        self.publishers = {source: self._restrict(source, role) for source, role in SOURCE_PUBLISHERS.items()}
+
+    def _restrict(self, source: str, role_name: str) -> iam.Role:
+        """Only `role_name` may put events with `source`: a forged push or rollback request is denied at the bus.
+
+        The role is assumed with MFA by a person on call, or by the GitHub relay (which checks the
+        webhook's signature before it puts the event).
+        """
+        stack = Stack.of(self)
+        role = iam.Role(
+            self,
+            f"{role_name}Role",
+            assumed_by=iam.AccountPrincipal(stack.account).with_conditions({"Bool": {"aws:MultiFactorAuthPresent": "true"}})
+            if source == ONCALL_SOURCE
+            else iam.AccountPrincipal(stack.account),
+            description=f"Puts {source} events (the only principal the default bus accepts them from)",
+        )
+        bus = events.EventBus.from_event_bus_name(self, f"{role_name}Bus", "default")
+        role.add_to_policy(
+            iam.PolicyStatement(
+                actions=["events:PutEvents"], resources=[bus.event_bus_arn], conditions={"StringEquals": {"events:source": [source]}}
+            )
+        )
+        events.CfnEventBusPolicy(
+            self,
+            f"{role_name}Only",
+            statement_id=f"capstan-{role_name}-only",
+            event_bus_name="default",
+            statement={
+                "Sid": f"capstan-{role_name}-only",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "events:PutEvents",
+                "Resource": bus.event_bus_arn,
+                "Condition": {"StringEquals": {"events:source": source}, "ArnNotEquals": {"aws:PrincipalArn": role.role_arn}},
+            },
+        )
+        return role
 
     def _add(self, rule: EventRule, functions: dict[str, lambda_.IFunction], key: kms.IKey) -> None:
         if rule.extra:

@@ -21,7 +21,7 @@ from constructs import Construct
 
 from capstan.adapters.stores import app_store, google_play, live_update
 from capstan.config import AppCatalog, load_catalog
-from capstan.rules import ALARM_NAME_PREFIX, ALL_RULES
+from capstan.rules import ALARM_NAME_PREFIX, ALL_RULES, GITHUB_SOURCE, ONCALL_SOURCE
 from capstan.settings import Settings, env_names
 from capstan.tables import ALL_TABLES, LEDGER, RELEASES, TableSchema
 from capstan.workflow import RELEASE_ASL, RELEASE_TASKS, ROLLBACK_ASL, ROLLBACK_TASKS, ROOT, TOPIC_PLACEHOLDER, placeholder
@@ -161,6 +161,12 @@ class CapstanStack(Stack):
             ("StoreCredentialsSecretArn", self.store_credentials.secret_arn, "Put the store API credentials here"),
             ("ReleaseStateMachineArn", self.release_state_machine_arn, "One execution per app, track and commit"),
             ("RollbackStateMachineArn", self.rollback_state_machine_arn, "One execution per rollback request"),
+            ("OnCallRollbackRoleArn", self.event_rules.publishers[ONCALL_SOURCE].role_arn, "Assume (with MFA) to send a rollback request"),
+            (
+                "GitHubRelayRoleArn",
+                self.event_rules.publishers[GITHUB_SOURCE].role_arn,
+                "The GitHub relay puts pushes as this role",
+            ),
         ):
             CfnOutput(self, id, value=value, description=description)
 

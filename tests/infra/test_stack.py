@@ -486,3 +486,15 @@ def test_every_ops_alarm_tells_the_team_and_state_machines_encrypt_with_the_stac
         assert not alarm["Properties"]["AlarmName"].startswith("capstan-"), "that prefix would start a rollback"
     for machine in _of_type(resources, "AWS::StepFunctions::StateMachine").values():
         assert machine["Properties"]["EncryptionConfiguration"]["Type"] == "CUSTOMER_MANAGED_KMS_KEY"
+
+
+def test_only_their_own_publishers_may_put_capstans_custom_sources(synth, resources):
+    # A forged push or rollback request is denied at the bus: an explicit Deny for every other principal
+    from capstan.rules import SOURCE_PUBLISHERS
+
+    policies = [r["Properties"] for r in _of_type(resources, "AWS::Events::EventBusPolicy").values()]
+    denied = {p["Statement"]["Condition"]["StringEquals"]["events:source"]: p["Statement"] for p in policies}
+    assert set(denied) == set(SOURCE_PUBLISHERS)
+    for statement in denied.values():
+        assert statement["Effect"] == "Deny" and statement["Action"] == "events:PutEvents" and statement["Principal"] == "*"
+        assert "aws:PrincipalArn" in statement["Condition"]["ArnNotEquals"]
