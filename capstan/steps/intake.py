@@ -41,6 +41,8 @@ def _same_place(ports: Ports, account: str, region: str) -> str | None:
 
 def start_release(event: CodeCommitPush | GitHubPush, ports: Ports) -> Started:
     """Turn a push into one release execution, named from app, track and commit."""
+    # A webhook redelivered by GitHub arrives as a new event with the same delivery id: one receipt for both.
+    receipt = event.id
     if isinstance(event, CodeCommitPush):
         d = event.detail
         repository, ref, ref_type, commit = d.repository_name, d.reference_name, d.reference_type, d.commit_id
@@ -50,17 +52,18 @@ def start_release(event: CodeCommitPush | GitHubPush, ports: Ports) -> Started:
         repository, commit, pushed_by = d.repository.name, d.after, d.pusher.name
         ref_type = "tag" if d.ref.startswith("refs/tags/") else "branch"
         ref = d.ref.split("/", 2)[2]
+        receipt = f"github-{d.delivery_id}"
         if d.deleted:
-            return _refuse(ports, event.id, "push", f"ref {ref} was deleted; nothing to release")
+            return _refuse(ports, receipt, "push", f"ref {ref} was deleted; nothing to release")
     source = "push"
     if (wrong := _same_place(ports, event.account, event.region)) is not None:
-        return _refuse(ports, event.id, source, wrong)
+        return _refuse(ports, receipt, source, wrong)
     app = ports.catalog.for_repository(repository)
     if app is None:
-        return _refuse(ports, event.id, source, f"repository {repository} is not configured for any app")
+        return _refuse(ports, receipt, source, f"repository {repository} is not configured for any app")
     if not app.releases_ref(ref):
         ports.ledger.append(
-            f"ignored#{app.app_id}", "ignored", ports.clock(), {"event_id": event.id, "ref": ref}, entry_key=f"event#{event.id}"
+            f"ignored#{app.app_id}", "ignored", ports.clock(), {"event_id": event.id, "ref": ref}, entry_key=f"event#{receipt}"
         )
         return Started(status="ignored", reason=f"{ref} is not a release branch or tag of {app.app_id}")
     rid = make_release_id(app.app_id, app.track, commit)
@@ -83,7 +86,7 @@ def start_release(event: CodeCommitPush | GitHubPush, ports: Ports) -> Started:
         ports.clock(),
         {"event_id": event.id, "ref": ref, "commit": commit, "execution": arn},
         actor=pushed_by,
-        entry_key=f"event#{event.id}",
+        entry_key=f"event#{receipt}",
     )
     return Started(status="started" if started else "duplicate", execution_name=rid, execution_arn=arn)
 
