@@ -14,6 +14,7 @@ from capstan.adapters.approvals import ApprovalStore
 from capstan.adapters.artifacts import ArtifactStore
 from capstan.adapters.aws import client
 from capstan.adapters.builds import BuildCallbacks, BuildService
+from capstan.adapters.events import EventPublisher
 from capstan.adapters.ledger import ReleaseLedger
 from capstan.adapters.locks import LeaseLocks
 from capstan.adapters.notifier import Notifier
@@ -83,6 +84,10 @@ class Ports:
     @cached_property
     def notifier(self) -> Notifier:
         return Notifier(self.settings.topic_arn)
+
+    @cached_property
+    def events(self) -> EventPublisher:
+        return EventPublisher()
 
     @cached_property
     def workflow(self) -> WorkflowClient:

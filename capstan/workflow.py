@@ -40,7 +40,7 @@ ROLLBACK_TASKS = (
     "unlock_app",
 )
 # Started by EventBridge rules or API Gateway rather than by a Task state.
-ENTRY_FUNCTIONS = ("start_release", "build_finished", "start_rollback", "approval_api")
+ENTRY_FUNCTIONS = ("start_release", "build_finished", "start_rollback", "approval_api", "github_webhook")
 # Started by other AWS services on a schedule.
 MAINTENANCE_FUNCTIONS = ("rotate_link_keys",)
 

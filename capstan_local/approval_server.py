@@ -14,7 +14,7 @@ MAX_BODY = 16 * 1024
 
 
 class ApprovalServer:
-    def __init__(self, invoke: Callable[[dict[str, Any]], dict[str, Any]], host: str = "127.0.0.1", port: int = 0):
+    def __init__(self, invoke: Callable[[str, dict[str, Any]], dict[str, Any]], host: str = "127.0.0.1", port: int = 0):
         server = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -26,8 +26,9 @@ class ApprovalServer:
                 body = self.rfile.read(length).decode("utf-8", "replace") if length else None
                 path = urlsplit(self.path).path
                 token = path[3:] if path.startswith("/a/") else ""
+                function = "github_webhook" if path == "/github/push" else "approval_api"
                 event = {
-                    "resource": "/a/{token}",
+                    "resource": "/a/{token}" if function == "approval_api" else path,
                     "path": path,
                     "httpMethod": self.command,
                     "headers": {k: v for k, v in self.headers.items()},
@@ -49,7 +50,7 @@ class ApprovalServer:
                     "body": body,
                     "isBase64Encoded": False,
                 }
-                response = server._invoke(event)
+                response = server._invoke(function, event)
                 payload = (response.get("body") or "").encode()
                 self.send_response(int(response.get("statusCode", 500)))
                 for key, value in (response.get("headers") or {}).items():

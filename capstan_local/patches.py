@@ -9,6 +9,8 @@
   local build runner.
 - SendTaskFailure: moto's response layer drops the `cause`; the patch passes it on, as
   Step Functions does.
+- EventBridge: moto delivers put events to none of our targets; a hook hands each entry
+  put on the default bus to the local router.
 - DynamoDB writes: moto checks a condition and then writes, with no lock between, so two
   threads can both win a conditional write. DynamoDB makes each item write atomic; one
   lock around moto's writes restores that (racing approval clicks depend on it).
@@ -28,6 +30,7 @@ from moto.awslambda.models import LambdaFunction
 from moto.codebuild.models import CodeBuildBackend
 from moto.core.responses import EmptyResult
 from moto.dynamodb.models import DynamoDBBackend
+from moto.events.models import EventsBackend
 from moto.stepfunctions.parser.asl.component.common.retry import retrier_decl
 from moto.stepfunctions.parser.asl.component.common.timeouts.timeout import TimeoutSecondsPath
 from moto.stepfunctions.parser.asl.component.state.wait.wait_function.wait_function import WaitFunction
@@ -60,6 +63,7 @@ class Patches:
     time_scale: float = 1.0
     scaled_timeout_paths: frozenset[str] = frozenset()
     on_build_started: Callable[[dict[str, Any]], None] | None = None
+    on_events_put: Callable[[dict[str, Any]], None] | None = None
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -131,6 +135,15 @@ def _atomic(name: str) -> Callable[..., Any]:
     return write
 
 
+def _put_events(self: EventsBackend, events: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    entries = _ORIGINALS["put_events"](self, events)
+    if PATCHES.on_events_put:
+        for event, entry in zip(events, entries, strict=False):
+            if "EventId" in entry and event.get("EventBusName", "default") in ("default", None):
+                PATCHES.on_events_put(event)
+    return entries
+
+
 def install() -> Patches:
     """Patch moto once; later calls only return the shared state."""
     with PATCHES.lock:
@@ -142,6 +155,8 @@ def install() -> Patches:
             _ORIGINALS["start_build"] = CodeBuildBackend.start_build
             _ORIGINALS["send_task_failure"] = StepFunctionResponse.send_task_failure
             StepFunctionResponse.send_task_failure = _send_task_failure
+            _ORIGINALS["put_events"] = EventsBackend.put_events
+            EventsBackend.put_events = _put_events
             for name in _DYNAMODB_WRITES:
                 _ORIGINALS[f"dynamodb.{name}"] = getattr(DynamoDBBackend, name)
                 setattr(DynamoDBBackend, name, _atomic(name))

@@ -13,6 +13,7 @@ import secrets
 import shutil
 import threading
 import time
+import uuid
 import warnings
 import zipfile
 from collections.abc import Callable
@@ -127,8 +128,10 @@ class LocalStack:
         patches.invoke, patches.time_scale = self.invoke, self.time_scale
         patches.scaled_timeout_paths = frozenset(self.scaled_timeout_paths)
         patches.on_build_started = self._on_build_started
+        patches.on_events_put = self._on_events_put
         self.sims = StoreSimulators().start()
-        self.approval = ApprovalServer(lambda event: self.invoke("approval_api", event), port=self._approval_port).start()
+        # The API Gateway of the deployed stack, locally: the approval page and the GitHub webhook.
+        self.approval = ApprovalServer(self.invoke, port=self._approval_port).start()
         self._redirect_logs()
         self._create_resources()
         self.router = EventRouter(self.invoke)
@@ -138,6 +141,7 @@ class LocalStack:
         return self
 
     def stop(self) -> None:
+        self._stop_executions()
         for thread in self._builds:
             thread.join(timeout=60)
         self.approval.stop()
@@ -153,6 +157,19 @@ class LocalStack:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+    def _stop_executions(self) -> None:
+        """End every execution still running: its waiting threads would otherwise wake up later and call
+        handlers in whatever stack runs next in this process."""
+        if self._mock is None or not getattr(self, "state_machines", None):
+            return
+        sfn = self.client("stepfunctions")
+        for arn in self.state_machines.values():
+            for ex in sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING")["executions"]:
+                try:
+                    sfn.stop_execution(executionArn=ex["executionArn"], error="LocalStackStopped", cause="the local stack stopped")
+                except sfn.exceptions.ExecutionDoesNotExist:
+                    pass
 
     # --- resources -------------------------------------------------------------------
 
@@ -173,6 +190,7 @@ class LocalStack:
             "CAPSTAN_APPROVAL_BASE_URL": self.approval.url,
             "CAPSTAN_LINK_KEY_SECRET_ID": f"{PREFIX}/link-keys",
             "CAPSTAN_STORE_SECRET_ID": f"{PREFIX}/store-credentials",
+            "CAPSTAN_WEBHOOK_SECRET_ID": f"{PREFIX}/webhook-secrets",
             "CAPSTAN_GOOGLE_PLAY_URL": self.sims.urls["google_play"],
             "CAPSTAN_APP_STORE_URL": self.sims.urls["app_store"],
             "CAPSTAN_LIVE_UPDATE_URL": self.sims.urls["live_update"],
@@ -211,6 +229,8 @@ class LocalStack:
             Name=env["CAPSTAN_STORE_SECRET_ID"],
             SecretString=json.dumps({store: self.sims.token for store in ("google_play", "app_store", "live_update")}),
         )
+        self.webhook_secret = secrets.token_hex(32)
+        sm.create_secret(Name=env["CAPSTAN_WEBHOOK_SECRET_ID"], SecretString=json.dumps({"github": self.webhook_secret}))
         role = self.client("iam").create_role(RoleName=f"{PREFIX}-local", AssumeRolePolicyDocument="{}")["Role"]["Arn"]
         lam = self.client("lambda")
         code = io.BytesIO()
@@ -331,6 +351,23 @@ class LocalStack:
         thread.start()
 
     # --- events, executions ------------------------------------------------------------
+
+    def _on_events_put(self, entry: dict[str, Any]) -> None:
+        """An event a handler put on moto's EventBridge goes through the rules, as on AWS (asynchronously)."""
+        event = {
+            "version": "0",
+            "id": str(uuid.uuid4()),
+            "detail-type": entry["DetailType"],
+            "source": entry["Source"],
+            "account": ACCOUNT,
+            "time": datetime.now(UTC).isoformat(),
+            "region": REGION,
+            "resources": entry.get("Resources", []),
+            "detail": json.loads(entry.get("Detail") or "{}"),
+        }
+        thread = threading.Thread(target=self.put_event, args=(event,), name="eventbridge-delivery", daemon=True)
+        self._builds.append(thread)
+        thread.start()
 
     def put_event(self, event: dict[str, Any]) -> list[Delivery]:
         return self.router.put(event)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from aws_cdk import Stack
 from aws_cdk import aws_dynamodb as dynamodb
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_kms as kms
@@ -19,7 +20,7 @@ from aws_cdk import aws_secretsmanager as secretsmanager
 from aws_cdk import aws_sns as sns
 
 from capstan import tables
-from capstan.rules import ALARM_NAME_PREFIX
+from capstan.rules import ALARM_NAME_PREFIX, GITHUB_SOURCE
 from capstan.workflow import ALL_FUNCTIONS
 
 # Object keys the functions read: build manifests, reports and artifacts (see capstan.adapters.artifacts).
@@ -46,6 +47,8 @@ class Need(enum.Enum):
     ARTIFACTS_READ = "read build objects"
     LINK_KEYS = "read the link-signing keys"
     ROTATE_LINK_KEYS = "rotate the link-signing keys"
+    WEBHOOK_SECRETS = "read the webhook secrets"
+    PUT_GITHUB_PUSHES = "put capstan.github events on the default bus"
     STORE_CREDENTIALS = "read the store credentials"
     NOTIFY = "publish to the notification topic"
     START_BUILD = "start a CodeBuild build"
@@ -102,6 +105,7 @@ ACCESS: dict[str, frozenset[Need]] = {
     "start_rollback": frozenset({Need.START_ROLLBACK}),
     "approval_api": frozenset({Need.APPROVALS_DECIDE, Need.LINK_KEYS, Need.TASK_CALLBACK}),
     "rotate_link_keys": frozenset({Need.LINK_KEYS, Need.ROTATE_LINK_KEYS}),
+    "github_webhook": frozenset({Need.WEBHOOK_SECRETS, Need.PUT_GITHUB_PUSHES}),
 }
 
 
@@ -128,6 +132,7 @@ class Granted:
     artifacts: s3.IBucket
     link_keys: secretsmanager.ISecret
     store_credentials: secretsmanager.ISecret
+    webhook_secrets: secretsmanager.ISecret
     topic: sns.ITopic
     release_state_machine_arn: str
     rollback_state_machine_arn: str
@@ -147,10 +152,23 @@ def statements(function: str, to: Granted) -> list[iam.PolicyStatement]:
     if Need.ARTIFACTS_READ in wanted:
         out.append(_allow(["s3:GetObject"], [to.artifacts.arn_for_objects(f"{ARTIFACT_READ_PREFIX}*")]))
     secrets = [
-        s.secret_arn for need, s in ((Need.LINK_KEYS, to.link_keys), (Need.STORE_CREDENTIALS, to.store_credentials)) if need in wanted
+        s.secret_arn
+        for need, s in (
+            (Need.LINK_KEYS, to.link_keys),
+            (Need.STORE_CREDENTIALS, to.store_credentials),
+            (Need.WEBHOOK_SECRETS, to.webhook_secrets),
+        )
+        if need in wanted
     ]
     if secrets:
         out.append(_allow(["secretsmanager:GetSecretValue"], secrets))
+    if Need.PUT_GITHUB_PUSHES in wanted:
+        bus = Stack.of(to.key).format_arn(service="events", resource="event-bus", resource_name="default")
+        out.append(
+            iam.PolicyStatement(
+                actions=["events:PutEvents"], resources=[bus], conditions={"StringEquals": {"events:source": [GITHUB_SOURCE]}}
+            )
+        )
     if Need.ROTATE_LINK_KEYS in wanted:
         rotation = ["secretsmanager:DescribeSecret", "secretsmanager:PutSecretValue", "secretsmanager:UpdateSecretVersionStage"]
         out.append(_allow(rotation, [to.link_keys.secret_arn]))

@@ -113,3 +113,17 @@ class ApprovalApi(Construct):
         acknowledge(resource, "AwsSolutions-APIG4", _NO_AUTHORIZER)
         acknowledge(resource, "AwsSolutions-COG4", _NO_AUTHORIZER)
         return resource
+
+    def serve_github(self, handler: lambda_.IFunction) -> apigw.Resource:
+        """Route `POST /github/push` (GitHub's webhook) to the relay function."""
+        resource = self.api.root.add_resource("github").add_resource("push")
+        resource.add_method(
+            "POST", apigw.LambdaIntegration(handler, proxy=True, allow_test_invoke=False), authorization_type=apigw.AuthorizationType.NONE
+        )
+        reason = (
+            "GitHub cannot sign requests with IAM or Cognito; the function checks X-Hub-Signature-256, an HMAC of the "
+            "raw body under the webhook secret, before anything is put on the bus."
+        )
+        acknowledge(resource, "AwsSolutions-APIG4", reason)
+        acknowledge(resource, "AwsSolutions-COG4", reason)
+        return resource

@@ -13,7 +13,7 @@ from aws_cdk import aws_lambda as lambda_
 from aws_cdk import aws_sqs as sqs
 from constructs import Construct
 
-from capstan.rules import ALL_RULES, ONCALL_SOURCE, SOURCE_PUBLISHERS, EventRule
+from capstan.rules import ALL_RULES, GITHUB_SOURCE, ONCALL_SOURCE, SOURCE_PUBLISHERS, EventRule
 from infra import construct_id
 from infra.nag import acknowledge
 
@@ -52,35 +52,41 @@ class EventRules(Construct):
     """One rule per `ALL_RULES` entry on the default bus, targeting the function the rule names, and the bus
     policy that keeps Capstan's custom sources to their own publishers."""
 
-    def __init__(self, scope: Construct, id: str, *, functions: dict[str, lambda_.IFunction], key: kms.IKey) -> None:
+    def __init__(
+        self, scope: Construct, id: str, *, functions: dict[str, lambda_.IFunction], key: kms.IKey, github_relay: iam.IRole
+    ) -> None:
         super().__init__(scope, id)
         self.rules: dict[str, events.Rule] = {}
         self.dead_letter_queues: dict[str, sqs.Queue] = {}
         for rule in ALL_RULES:
             self._add(rule, functions, key)
-        self.publishers = {source: self._restrict(source, role) for source, role in SOURCE_PUBLISHERS.items()}
+        self.publishers = {
+            GITHUB_SOURCE: self._restrict(GITHUB_SOURCE, SOURCE_PUBLISHERS[GITHUB_SOURCE], github_relay),
+            ONCALL_SOURCE: self._restrict(ONCALL_SOURCE, SOURCE_PUBLISHERS[ONCALL_SOURCE], self._oncall_role()),
+        }
 
-    def _restrict(self, source: str, role_name: str) -> iam.Role:
-        """Only `role_name` may put events with `source`: a forged push or rollback request is denied at the bus.
-
-        The role is assumed with MFA by a person on call, or by the GitHub relay (which checks the
-        webhook's signature before it puts the event).
-        """
-        stack = Stack.of(self)
+    def _oncall_role(self) -> iam.Role:
+        """Assumed with MFA by a person on call to send a rollback request."""
         role = iam.Role(
             self,
-            f"{role_name}Role",
-            assumed_by=iam.AccountPrincipal(stack.account).with_conditions({"Bool": {"aws:MultiFactorAuthPresent": "true"}})
-            if source == ONCALL_SOURCE
-            else iam.AccountPrincipal(stack.account),
-            description=f"Puts {source} events (the only principal the default bus accepts them from)",
+            "OnCallRollbackRole",
+            assumed_by=iam.AccountPrincipal(Stack.of(self).account).with_conditions({"Bool": {"aws:MultiFactorAuthPresent": "true"}}),
+            description=f"Puts {ONCALL_SOURCE} events (the only principal the default bus accepts them from)",
         )
-        bus = events.EventBus.from_event_bus_name(self, f"{role_name}Bus", "default")
+        bus = events.EventBus.from_event_bus_name(self, "OnCallBus", "default")
         role.add_to_policy(
             iam.PolicyStatement(
-                actions=["events:PutEvents"], resources=[bus.event_bus_arn], conditions={"StringEquals": {"events:source": [source]}}
+                actions=["events:PutEvents"], resources=[bus.event_bus_arn], conditions={"StringEquals": {"events:source": [ONCALL_SOURCE]}}
             )
         )
+        return role
+
+    def _restrict(self, source: str, role_name: str, role: iam.IRole) -> iam.IRole:
+        """Only `role` may put events with `source`: a forged push or rollback request is denied at the bus.
+
+        For pushes the role is the GitHub webhook function's, which checks the webhook's signature first.
+        """
+        bus = events.EventBus.from_event_bus_name(self, f"{role_name}Bus", "default")
         events.CfnEventBusPolicy(
             self,
             f"{role_name}Only",

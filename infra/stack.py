@@ -21,7 +21,7 @@ from constructs import Construct
 
 from capstan.adapters.stores import app_store, google_play, live_update
 from capstan.config import AppCatalog, load_catalog
-from capstan.rules import ALARM_NAME_PREFIX, ALL_RULES, GITHUB_SOURCE, ONCALL_SOURCE
+from capstan.rules import ALARM_NAME_PREFIX, ALL_RULES, ONCALL_SOURCE
 from capstan.settings import Settings, env_names
 from capstan.tables import ALL_TABLES, LEDGER, RELEASES, TableSchema
 from capstan.workflow import RELEASE_ASL, RELEASE_TASKS, ROLLBACK_ASL, ROLLBACK_TASKS, ROOT, TOPIC_PLACEHOLDER, placeholder
@@ -75,6 +75,20 @@ class CapstanStack(Stack):
                 include_space=False,
             ),
         )
+        self.webhook_secrets = secretsmanager.Secret(
+            self,
+            "WebhookSecrets",
+            encryption_key=self.key,
+            description="Capstan webhook secrets: {github: <the secret configured on the repository's webhook>}",
+            generate_secret_string=secretsmanager.SecretStringGenerator(
+                secret_string_template=json.dumps({}), generate_string_key="github", password_length=64, exclude_punctuation=True
+            ),
+        )
+        acknowledge(
+            self.webhook_secrets,
+            "AwsSolutions-SMG4",
+            "The same value is configured on the repository's webhook in GitHub; it is rotated there and here together.",
+        )
         self.store_credentials = secretsmanager.Secret(
             self,
             "StoreCredentials",
@@ -99,6 +113,7 @@ class CapstanStack(Stack):
             artifacts=self.artifacts,
             link_keys=self.link_keys,
             store_credentials=self.store_credentials,
+            webhook_secrets=self.webhook_secrets,
             topic=self.topic,
             release_state_machine_arn=self.release_state_machine_arn,
             rollback_state_machine_arn=self.rollback_state_machine_arn,
@@ -118,13 +133,16 @@ class CapstanStack(Stack):
         )
         self._acknowledge_wildcards()
         self.approval_api.serve(self.functions["approval_api"])
+        self.approval_api.serve_github(self.functions["github_webhook"])
         self.async_dead_letters = self._async_dead_letters()
 
         self.state_machines = {
             "release": self._state_machine("Release", RELEASE_STATE_MACHINE, RELEASE_ASL, RELEASE_TASKS),
             "rollback": self._state_machine("Rollback", ROLLBACK_STATE_MACHINE, ROLLBACK_ASL, ROLLBACK_TASKS),
         }
-        self.event_rules = EventRules(self, "Rules", functions=self.functions, key=self.key)
+        self.event_rules = EventRules(
+            self, "Rules", functions=self.functions, key=self.key, github_relay=self.function_roles["github_webhook"]
+        )
         # Ops alarms reach the team through a topic of their own: alarm notifications carry no message
         # attributes, so the filtered subscriptions of the notification topic would drop them.
         self.ops_topic = sns.Topic(self, "OpsAlarms", display_name="Capstan ops", master_key=self.key, enforce_ssl=True)
@@ -162,11 +180,7 @@ class CapstanStack(Stack):
             ("ReleaseStateMachineArn", self.release_state_machine_arn, "One execution per app, track and commit"),
             ("RollbackStateMachineArn", self.rollback_state_machine_arn, "One execution per rollback request"),
             ("OnCallRollbackRoleArn", self.event_rules.publishers[ONCALL_SOURCE].role_arn, "Assume (with MFA) to send a rollback request"),
-            (
-                "GitHubRelayRoleArn",
-                self.event_rules.publishers[GITHUB_SOURCE].role_arn,
-                "The GitHub relay puts pushes as this role",
-            ),
+            ("GitHubWebhookUrl", f"{self.approval_api.url}github/push", "Point the repository's push webhook here"),
         ):
             CfnOutput(self, id, value=value, description=description)
 
@@ -305,6 +319,7 @@ class CapstanStack(Stack):
             approval_base_url=self.approval_api.url,
             link_key_secret_id=self.link_keys.secret_arn,
             store_secret_id=self.store_credentials.secret_arn,
+            webhook_secret_id=self.webhook_secrets.secret_arn,
             google_play_url=GOOGLE_PLAY_URL,
             app_store_url=APP_STORE_URL,
             live_update_url=live_update_url,

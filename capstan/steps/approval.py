@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import time
 import uuid
 from dataclasses import dataclass
 
@@ -77,6 +78,9 @@ def request_approval(inp: ApprovalTaskInput, ports: Ports) -> ApprovalRequested:
     return ApprovalRequested(release_id=req.release_id, approvers=[a.id for a in approvers], expires_at=expires)
 
 
+ROUND_WAIT_TRIES, ROUND_WAIT_S = 40, 0.25
+
+
 class ReminderSent(Contract):
     release_id: str
     reminded: list[str]
@@ -91,6 +95,13 @@ def remind_approvers(inp: ApprovalTaskInput, ports: Ports) -> ReminderSent:
     """
     req, now = inp.state.release.request, ports.clock()
     rnd = ports.approvals.swap_token(req.release_id, inp.task_token, now)
+    for _ in range(ROUND_WAIT_TRIES):
+        if rnd is not None or ports.approvals.get(f"round#{req.release_id}") is not None:
+            break
+        # The reminder came before "Request approval" had opened the round (only when the wait is very short):
+        # give it a moment rather than reject a release nobody has seen.
+        time.sleep(ROUND_WAIT_S)
+        rnd = ports.approvals.swap_token(req.release_id, inp.task_token, now)
     if rnd is None:
         rnd = ports.approvals.get(f"round#{req.release_id}") or {}
         status = rnd.get("status", "missing")

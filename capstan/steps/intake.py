@@ -86,7 +86,8 @@ def start_release(event: CodeCommitPush | GitHubPush, ports: Ports) -> Started:
         ports.clock(),
         {"event_id": event.id, "ref": ref, "commit": commit, "execution": arn},
         actor=pushed_by,
-        entry_key=f"event#{receipt}",
+        # Distinct keys: a redelivery racing the first delivery can never overwrite its "push accepted".
+        entry_key=f"event#{receipt}" if started else f"event#{receipt}#duplicate",
     )
     return Started(status="started" if started else "duplicate", execution_name=rid, execution_arn=arn)
 

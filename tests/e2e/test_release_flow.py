@@ -136,7 +136,7 @@ def test_a_rejection_stops_the_release_and_records_why(make_stack):
 
 
 def test_an_approval_nobody_gives_is_reminded_then_expires_and_the_pusher_is_told(make_stack):
-    stack = make_stack(time_scale=0.00002)  # 24 h of waiting for a human becomes about 2 s
+    stack = make_stack(time_scale=0.00005)  # 24 h of waiting for a human becomes about 4 s
     started = push(stack)
     link = wait_for_approval_mail(stack, started["execution_arn"])
     desc = stack.wait(started["execution_arn"])

@@ -498,3 +498,24 @@ def test_only_their_own_publishers_may_put_capstans_custom_sources(synth, resour
     for statement in denied.values():
         assert statement["Effect"] == "Deny" and statement["Action"] == "events:PutEvents" and statement["Principal"] == "*"
         assert "aws:PrincipalArn" in statement["Condition"]["ArnNotEquals"]
+
+
+def test_github_pushes_come_only_from_the_webhook_function_which_github_reaches_by_post(synth, resources):
+    from capstan.rules import GITHUB_SOURCE
+
+    stack = synth["stack"]
+    policy = next(
+        r["Properties"]["Statement"]
+        for r in _of_type(resources, "AWS::Events::EventBusPolicy").values()
+        if r["Properties"]["Statement"]["Condition"]["StringEquals"]["events:source"] == GITHUB_SOURCE
+    )
+    role_id = _lid(stack, stack.function_roles["github_webhook"])
+    assert policy["Condition"]["ArnNotEquals"]["aws:PrincipalArn"] == {"Fn::GetAtt": [role_id, "Arn"]}
+    paths = {lid: r["Properties"]["PathPart"] for lid, r in _of_type(resources, "AWS::ApiGateway::Resource").items()}
+    push = next(lid for lid, part in paths.items() if part == "push")
+    methods = [
+        r["Properties"]["HttpMethod"]
+        for r in _of_type(resources, "AWS::ApiGateway::Method").values()
+        if r["Properties"]["ResourceId"] == {"Ref": push}
+    ]
+    assert methods == ["POST"]

@@ -114,12 +114,13 @@ def test_a_build_event_for_an_unknown_build_changes_nothing(stack, ledger_count)
     assert ledger_count("build#") == before + 1  # the repeat of the same event adds nothing
 
 
-def test_a_github_webhook_delivered_twice_is_recorded_once(stack, ledger_count):
+def test_a_github_webhook_delivered_again_starts_nothing_and_is_recorded_once(stack, ledger_count):
     # Given the same GitHub delivery relayed twice (two EventBridge events, one delivery id)
     first, again = load_event("github-push.json"), load_event("github-push.json")
     again["id"] = "relayed-again"
     before = ledger_count("rel-hello-ai-")
-    # When both arrive, then one release starts and one ledger entry records it
+    # When both arrive (and a third time), then one release starts, recorded once, and the repeats once
     assert stack.invoke("start_release", first)["status"] == "started"
     assert stack.invoke("start_release", again)["status"] == "duplicate"
-    assert ledger_count("rel-hello-ai-") == before + 1
+    assert stack.invoke("start_release", again)["status"] == "duplicate"
+    assert ledger_count("rel-hello-ai-") == before + 2
