@@ -21,6 +21,7 @@ from capstan.adapters.notifier import Notifier
 from capstan.adapters.releases import ReleaseRegistry
 from capstan.adapters.secrets import SecretReader
 from capstan.adapters.stores import AppStoreConnectClient, GooglePlayClient, LiveUpdateClient
+from capstan.adapters.tokens import TaskTokenVault
 from capstan.adapters.workflow import WorkflowClient
 from capstan.clock import utcnow
 from capstan.config import AppCatalog, AppConfig, cached_catalog
@@ -84,6 +85,10 @@ class Ports:
     @cached_property
     def notifier(self) -> Notifier:
         return Notifier(self.settings.topic_arn)
+
+    @cached_property
+    def tokens(self) -> TaskTokenVault:
+        return TaskTokenVault(self.settings.token_key_id)
 
     @cached_property
     def events(self) -> EventPublisher:

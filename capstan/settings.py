@@ -33,6 +33,7 @@ class Settings(BaseModel):
     link_key_secret_id: str = Field(alias="CAPSTAN_LINK_KEY_SECRET_ID", min_length=1)
     store_secret_id: str = Field(alias="CAPSTAN_STORE_SECRET_ID", min_length=1)
     webhook_secret_id: str = Field(alias="CAPSTAN_WEBHOOK_SECRET_ID", min_length=1)
+    token_key_id: str = Field(alias="CAPSTAN_TOKEN_KEY_ID", min_length=1, description="the KMS key that seals task tokens")
     google_play_url: str = Field(alias="CAPSTAN_GOOGLE_PLAY_URL", pattern=r"^https?://")
     app_store_url: str = Field(alias="CAPSTAN_APP_STORE_URL", pattern=r"^https?://")
     live_update_url: str = Field(alias="CAPSTAN_LIVE_UPDATE_URL", pattern=r"^https?://")

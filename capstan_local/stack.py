@@ -191,6 +191,7 @@ class LocalStack:
             "CAPSTAN_LINK_KEY_SECRET_ID": f"{PREFIX}/link-keys",
             "CAPSTAN_STORE_SECRET_ID": f"{PREFIX}/store-credentials",
             "CAPSTAN_WEBHOOK_SECRET_ID": f"{PREFIX}/webhook-secrets",
+            "CAPSTAN_TOKEN_KEY_ID": f"alias/{PREFIX}-task-tokens",
             "CAPSTAN_GOOGLE_PLAY_URL": self.sims.urls["google_play"],
             "CAPSTAN_APP_STORE_URL": self.sims.urls["app_store"],
             "CAPSTAN_LIVE_UPDATE_URL": self.sims.urls["live_update"],
@@ -229,6 +230,9 @@ class LocalStack:
             Name=env["CAPSTAN_STORE_SECRET_ID"],
             SecretString=json.dumps({store: self.sims.token for store in ("google_play", "app_store", "live_update")}),
         )
+        kms = self.client("kms")
+        key_id = kms.create_key(Description="Capstan task tokens (local)")["KeyMetadata"]["KeyId"]
+        kms.create_alias(AliasName=env["CAPSTAN_TOKEN_KEY_ID"], TargetKeyId=key_id)
         self.webhook_secret = secrets.token_hex(32)
         sm.create_secret(Name=env["CAPSTAN_WEBHOOK_SECRET_ID"], SecretString=json.dumps({"github": self.webhook_secret}))
         role = self.client("iam").create_role(RoleName=f"{PREFIX}-local", AssumeRolePolicyDocument="{}")["Role"]["Arn"]

@@ -320,6 +320,7 @@ class CapstanStack(Stack):
             link_key_secret_id=self.link_keys.secret_arn,
             store_secret_id=self.store_credentials.secret_arn,
             webhook_secret_id=self.webhook_secrets.secret_arn,
+            token_key_id=self.key.key_arn,
             google_play_url=GOOGLE_PLAY_URL,
             app_store_url=APP_STORE_URL,
             live_update_url=live_update_url,

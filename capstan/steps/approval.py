@@ -52,7 +52,15 @@ def request_approval(inp: ApprovalTaskInput, ports: Ports) -> ApprovalRequested:
     }
     digests = sorted(a.sha256 for a in build.artifacts)
     ports.approvals.open_round(
-        req.release_id, app.app_id, inp.task_token, app.approval.required, req.pushed_by, summary, digests, deadline, now
+        req.release_id,
+        app.app_id,
+        ports.tokens.seal(inp.task_token, req.release_id),
+        app.approval.required,
+        req.pushed_by,
+        summary,
+        digests,
+        deadline,
+        now,
     )
     kid, keys = ports.secrets.link_keys(ports.settings.link_key_secret_id)
     for approver in approvers:
@@ -94,14 +102,15 @@ def remind_approvers(inp: ApprovalTaskInput, ports: Ports) -> ReminderSent:
     closed the round already: then this task completes itself with that decision.
     """
     req, now = inp.state.release.request, ports.clock()
-    rnd = ports.approvals.swap_token(req.release_id, inp.task_token, now)
+    sealed = ports.tokens.seal(inp.task_token, req.release_id)
+    rnd = ports.approvals.swap_token(req.release_id, sealed, now)
     for _ in range(ROUND_WAIT_TRIES):
         if rnd is not None or ports.approvals.get(f"round#{req.release_id}") is not None:
             break
         # The reminder came before "Request approval" had opened the round (only when the wait is very short):
         # give it a moment rather than reject a release nobody has seen.
         time.sleep(ROUND_WAIT_S)
-        rnd = ports.approvals.swap_token(req.release_id, inp.task_token, now)
+        rnd = ports.approvals.swap_token(req.release_id, sealed, now)
     if rnd is None:
         rnd = ports.approvals.get(f"round#{req.release_id}") or {}
         status = rnd.get("status", "missing")
@@ -258,7 +267,8 @@ def _call_back(ports: Ports, release_id: str, approver: str, decision: str, reas
         rnd = ports.approvals.close_round(release_id, "rejected", now)
         if rnd is None:
             return 409, "Your rejection is recorded; the release had already been decided."
-        ok = ports.workflow.fail(rnd["task_token"], ApprovalRejected.__name__, f"rejected by {approver}: {reason[:500]}")
+        token = ports.tokens.open(rnd["task_token"], release_id)
+        ok = ports.workflow.fail(token, ApprovalRejected.__name__, f"rejected by {approver}: {reason[:500]}")
         return (200, "Rejected. The release is stopped.") if ok else (410, "Rejected; the release had already expired.")
     rnd = ports.approvals.count_approval(release_id, approver)
     if rnd is None:
@@ -268,7 +278,7 @@ def _call_back(ports: Ports, release_id: str, approver: str, decision: str, reas
     rnd = ports.approvals.close_round(release_id, "approved", now)
     if rnd is None:
         return 409, "Your approval is recorded; the release had already been decided."
-    if not ports.workflow.succeed(rnd["task_token"], _outcome(rnd, now).model_dump(mode="json")):
+    if not ports.workflow.succeed(ports.tokens.open(rnd["task_token"], release_id), _outcome(rnd, now).model_dump(mode="json")):
         # The link had not expired (checked above), so the workflow is between its two waiting tasks;
         # "Remind approvers" finds the round approved and goes on.
         ports.ledger.append(release_id, "approval callback deferred", now, {"why": "the waiting task was being handed over"})

@@ -68,7 +68,13 @@ def start_build(inp: BuildTaskInput, ports: Ports) -> BuildStarted:
         app.build.project, req.commit, app.build.buildspec, req.release_id, app.build.timeout_minutes, app.build.compute
     )
     ports.build_callbacks.remember(
-        build_id, req.release_id, req.app_id, req.commit, inp.task_token, ports.clock(), ttl_s=inp.state.release.timeouts.build_s + 86400
+        build_id,
+        req.release_id,
+        req.app_id,
+        req.commit,
+        ports.tokens.seal(inp.task_token, req.release_id),
+        ports.clock(),
+        ttl_s=inp.state.release.timeouts.build_s + 86400,
     )
     ports.ledger.append(req.release_id, "build started", ports.clock(), {"build_id": build_id, "project": app.build.project})
     return BuildStarted(build_id=build_id)
@@ -87,7 +93,8 @@ def build_finished(event: BuildStateChange, ports: Ports) -> Started:
             entry_key=f"event#{event.id}",
         )
         return Started(status="duplicate", reason=f"build {d.short_build_id} is unknown or already answered")
-    release_id, token = waiting["release_id"], waiting["task_token"]
+    release_id = waiting["release_id"]
+    token = ports.tokens.open(waiting["task_token"], release_id)
     try:
         if d.build_status != "SUCCEEDED":
             raise BuildFailed(f"build {d.short_build_id} ended {d.build_status}")

@@ -8,6 +8,8 @@ import boto3
 import pytest
 from flows import release_until_approved
 
+from capstan.ports import default_ports
+
 pytestmark = pytest.mark.e2e
 
 
@@ -27,9 +29,12 @@ def test_a_whole_release_logs_no_secret(make_stack):
         needles[f"link {i} signature"] = token.split(".")[2]
     rounds = boto3.resource("dynamodb", region_name="us-east-1").Table(stack.env["CAPSTAN_APPROVALS_TABLE"]).scan()["Items"]
     builds = boto3.resource("dynamodb", region_name="us-east-1").Table(stack.env["CAPSTAN_BUILDS_TABLE"]).scan()["Items"]
+    vault = default_ports().tokens
     for item in [*rounds, *builds]:
         if "task_token" in item:
-            needles[f"task token of {item.get('approval_id') or item.get('build_id')}"] = item["task_token"]
+            where = item.get("approval_id") or item.get("build_id")
+            needles[f"task token of {where}"] = vault.open(item["task_token"], item["release_id"])
+            needles[f"sealed task token of {where}"] = item["task_token"]
     assert len(needles) >= 6
     logs = stack.log_path.read_text() + "".join(p.read_text(errors="replace") for p in stack.state_dir.glob("builds/*/build.log"))
     assert logs, "the handlers should have logged something"
