@@ -13,6 +13,7 @@ import functools
 import hashlib
 import json
 from collections.abc import Callable
+from contextvars import ContextVar
 from typing import Any, Literal
 
 from aws_lambda_powertools.utilities.idempotency import IdempotencyConfig, idempotent_function
@@ -116,3 +117,27 @@ def task(
         return handler
 
     return wrap
+
+
+_API_PORTS: ContextVar[Ports | None] = ContextVar("capstan_api_ports", default=None)
+
+
+def api_ports() -> Ports:
+    """The ports of the API request being handled (a test's own, or the process's)."""
+    return _API_PORTS.get() or default_ports()
+
+
+def api(resolver: Any) -> Callable[..., Any]:
+    """The Lambda handler of an API Gateway function: the same logging, tracing and metrics as every task."""
+
+    @logger.inject_lambda_context(log_event=False, clear_state=True)
+    @tracer.capture_lambda_handler(capture_response=False)
+    @metrics.log_metrics
+    def handler(event: dict, context: Any, ports: Ports | None = None) -> dict:
+        reset = _API_PORTS.set(ports)
+        try:
+            return resolver.resolve(event, context)
+        finally:
+            _API_PORTS.reset(reset)
+
+    return handler

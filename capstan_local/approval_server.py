@@ -2,18 +2,17 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import urlsplit
 
-from capstan_local.http import LocalHTTPServer
+from capstan_local.http import LocalEndpoint
 
 MAX_BODY = 16 * 1024
 
 
-class ApprovalServer:
+class ApprovalServer(LocalEndpoint):
     def __init__(self, invoke: Callable[[str, dict[str, Any]], dict[str, Any]], host: str = "127.0.0.1", port: int = 0):
         server = self
 
@@ -66,19 +65,4 @@ class ApprovalServer:
             do_GET = do_POST = do_HEAD = do_PUT = do_DELETE = _serve
 
         self._invoke = invoke
-        self._httpd = LocalHTTPServer((host, port), Handler)
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="approval-server", daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> ApprovalServer:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
+        super().__init__(Handler, "approval-server", host, port)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import threading
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -11,7 +10,7 @@ from urllib.parse import parse_qs, urlsplit
 from capstan.entry import record_refusal
 from capstan.models.events import MAX_EVENT_BYTES
 from capstan.ports import default_ports
-from capstan_local.http import LocalHTTPServer
+from capstan_local.http import LocalEndpoint
 from capstan_local.stack import LocalStack
 
 
@@ -58,7 +57,7 @@ def executions(stack: LocalStack) -> list[dict[str, Any]]:
     return sorted(rows, key=lambda r: r["started"])
 
 
-class ControlServer:
+class ControlServer(LocalEndpoint):
     def __init__(self, stack: LocalStack, host: str = "127.0.0.1", port: int = 0):
         control = self
 
@@ -97,19 +96,4 @@ class ControlServer:
                 self._reply(*send_event(control.stack, raw))
 
         self.stack = stack
-        self._httpd = LocalHTTPServer((host, port), Handler)
-        self._httpd.daemon_threads = True
-        self._thread = threading.Thread(target=self._httpd.serve_forever, name="control", daemon=True)
-
-    @property
-    def url(self) -> str:
-        host, port = self._httpd.server_address[:2]
-        return f"http://{host}:{port}"
-
-    def start(self) -> ControlServer:
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
+        super().__init__(Handler, "control", host, port)

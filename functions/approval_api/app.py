@@ -7,12 +7,10 @@ from urllib.parse import parse_qs
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 
 from capstan.approval_page import render
-from capstan.observability import logger, metrics, tracer
-from capstan.ports import Ports, default_ports
+from capstan.entry import api, api_ports
 from capstan.steps.approval import Attempt, handle_attempt
 
 app = APIGatewayRestResolver()
-_PORTS: list[Ports] = []
 
 
 def _attempt(method: str, token: str) -> Attempt:
@@ -34,7 +32,7 @@ def _attempt(method: str, token: str) -> Attempt:
 
 
 def _respond(method: str, token: str) -> Response:
-    result = handle_attempt(_attempt(method, token), _PORTS[-1] if _PORTS else default_ports())
+    result = handle_attempt(_attempt(method, token), api_ports())
     body, headers = render(result)
     return Response(status_code=result.status, headers=headers, body="" if method == "HEAD" else body)
 
@@ -54,9 +52,4 @@ def decide(token: str) -> Response:
     return _respond("POST", token)
 
 
-@logger.inject_lambda_context(log_event=False, clear_state=True)
-@tracer.capture_lambda_handler(capture_response=False)
-@metrics.log_metrics
-def handler(event: dict, context: object, ports: Ports | None = None) -> dict:
-    _PORTS[:] = [ports] if ports else []
-    return app.resolve(event, context)
+handler = api(app)

@@ -6,12 +6,10 @@ import base64
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response, content_types
 
-from capstan.observability import logger, metrics, tracer
-from capstan.ports import Ports, default_ports
+from capstan.entry import api, api_ports
 from capstan.steps.webhook import Delivery, relay_github_push
 
 app = APIGatewayRestResolver()
-_PORTS: list[Ports] = []
 
 
 @app.post("/github/push")
@@ -27,13 +25,8 @@ def push() -> Response:
         body=raw,
         source_ip=event.request_context.identity.source_ip or "",
     )
-    status, body = relay_github_push(delivery, _PORTS[-1] if _PORTS else default_ports())
+    status, body = relay_github_push(delivery, api_ports())
     return Response(status_code=status, content_type=content_types.APPLICATION_JSON, body=body, headers={"Cache-Control": "no-store"})
 
 
-@logger.inject_lambda_context(log_event=False, clear_state=True)
-@tracer.capture_lambda_handler(capture_response=False)
-@metrics.log_metrics
-def handler(event: dict, context: object, ports: Ports | None = None) -> dict:
-    _PORTS[:] = [ports] if ports else []
-    return app.resolve(event, context)
+handler = api(app)
